@@ -1,0 +1,25 @@
+"""The REST API under /api/v1/: one router, to which each app adds its viewsets."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from glossary.api.urls import register_routes as glossary_routes
+from governance.api.urls import register_routes as governance_routes
+from portal.api.views import NotificationViewSet
+from products.api.urls import register_routes as product_routes
+
+router = DefaultRouter()
+router.register("notifications", NotificationViewSet, basename="notification")
+product_routes(router)
+governance_routes(router)
+glossary_routes(router)
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,28 @@
+from functools import cache
+
+from django.urls import NoReverseMatch, reverse
+
+from portal.navigation import NAV_ITEMS
+
+
+@cache
+def _resolved_nav() -> tuple[tuple[str, str], ...]:
+    items = []
+    for label, url_name in NAV_ITEMS:
+        try:
+            items.append((label, reverse(url_name)))
+        except NoReverseMatch:
+            continue
+    return tuple(items)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {"nav_items": ()}
+    from portal.selectors import notification_unread_count
+
+    return {
+        "nav_items": _resolved_nav(),
+        "unread_notifications": notification_unread_count(user=user),
+    }

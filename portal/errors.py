@@ -1,0 +1,16 @@
+class DomainError(Exception):
+    """A refused operation the user can understand: an illegal transition, a broken rule, a conflicting state.
+
+    ``field`` names the input at fault when there is one, so forms and the API can attach the message to it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class TransitionNotAllowed(DomainError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="status", code="transition_not_allowed")

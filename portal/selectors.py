@@ -1,0 +1,20 @@
+from portal.models import AuditEvent, Notification
+
+
+def notification_unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def notification_list(*, user, unread_only: bool = False):
+    queryset = Notification.objects.filter(recipient=user)
+    if unread_only:
+        queryset = queryset.filter(read_at=None)
+    return queryset.order_by("-created_at", "-id")
+
+
+def audit_for(*, target, limit: int = 50) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )

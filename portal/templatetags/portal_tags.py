@@ -1,0 +1,23 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from portal.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> str:
+    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (for filter links and pagers)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", views.api_token, name="api-token-page"),
+    path("notifications/", views.notification_inbox, name="notification-list"),
+    path("notifications/read/", views.notification_read, name="notification-read"),
+    path("products/", include("products.urls")),
+    path("governance/", include("governance.urls")),
+    path("glossary/", include("glossary.urls")),
+    path("api/v1/", include("portal.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Mesh Portal administration"
+admin.site.site_title = "Mesh Portal admin"

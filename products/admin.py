@@ -1,0 +1,155 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+
+from portal.errors import DomainError
+from products import permissions, services
+from products.models import (
+    DataProduct,
+    Domain,
+    LineageEdge,
+    Membership,
+    OutputPort,
+    SchemaField,
+    Subscription,
+    Tag,
+    Team,
+)
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "slug"]
+    list_filter = ["domain"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "joined_at"]
+    list_filter = ["role", "team__domain", "team"]
+    search_fields = ["user__username", "team__name"]
+    autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class OutputPortInline(admin.StackedInline):
+    model = OutputPort
+    extra = 0
+    show_change_link = True
+
+
+class SchemaFieldInline(admin.TabularInline):
+    model = SchemaField
+    extra = 0
+
+
+@admin.register(OutputPort)
+class OutputPortAdmin(admin.ModelAdmin):
+    list_display = ["name", "product", "kind", "version", "location"]
+    list_filter = ["kind", "product__domain"]
+    search_fields = ["name", "location", "product__name"]
+    autocomplete_fields = ["product"]
+    inlines = [SchemaFieldInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(product__in=DataProduct.objects.visible_to(request.user))
+
+
+@admin.register(SchemaField)
+class SchemaFieldAdmin(admin.ModelAdmin):
+    list_display = ["name", "port", "data_type", "nullable", "classification"]
+    list_filter = ["classification", "nullable", "data_type"]
+    search_fields = ["name", "description", "port__product__name"]
+    list_select_related = ["port", "port__product"]
+
+
+@admin.action(description="Publish the selected products")
+def publish_products(modeladmin, request, queryset):
+    _transition(modeladmin, request, queryset, DataProduct.Status.PUBLISHED)
+
+
+@admin.action(description="Deprecate the selected products")
+def deprecate_products(modeladmin, request, queryset):
+    _transition(modeladmin, request, queryset, DataProduct.Status.DEPRECATED)
+
+
+@admin.action(description="Retire the selected products")
+def retire_products(modeladmin, request, queryset):
+    _transition(modeladmin, request, queryset, DataProduct.Status.RETIRED)
+
+
+def _transition(modeladmin, request, queryset, to_status: str) -> None:
+    """Admin actions go through the same lifecycle service as the pages and the API, one product at a time."""
+    done = 0
+    for product in queryset:
+        try:
+            services.product_change_status(actor=request.user, product=product, to_status=to_status)
+        except (DomainError, PermissionDenied) as error:
+            modeladmin.message_user(request, f"{product}: {error}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, f"{done} product(s) are now {to_status}.", messages.SUCCESS)
+
+
+@admin.register(DataProduct)
+class DataProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "owner_team", "status", "classification", "updated_at"]
+    list_filter = ["status", "classification", "domain", "owner_team", "tags"]
+    search_fields = ["name", "slug", "urn", "summary"]
+    readonly_fields = ["urn", "status", "published_at", "quality_score", "created_at", "updated_at"]
+    autocomplete_fields = ["accountable", "tags"]
+    list_select_related = ["domain", "owner_team"]
+    inlines = [OutputPortInline]
+    actions = [publish_products, deprecate_products, retire_products]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.product_visibility_q(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not permissions.can_edit_product(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        previous_team = DataProduct.objects.get(pk=obj.pk).owner_team if change else None
+        super().save_model(request, obj, form, change)
+        if previous_team is None:
+            permissions.product_permissions_grant(obj, obj.owner_team)
+        elif previous_team.pk != obj.owner_team_id:
+            permissions.product_permissions_revoke(obj, previous_team)
+            permissions.product_permissions_grant(obj, obj.owner_team)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["product", "team", "user", "purpose", "created_at"]
+    list_filter = ["product__domain"]
+    search_fields = ["product__name", "team__name", "user__username", "purpose"]
+    autocomplete_fields = ["product", "team", "user"]
+
+
+@admin.register(LineageEdge)
+class LineageEdgeAdmin(admin.ModelAdmin):
+    list_display = ["product", "upstream", "external_source", "description"]
+    search_fields = ["product__name", "upstream__name", "external_source"]
+    autocomplete_fields = ["product", "upstream"]

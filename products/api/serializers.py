@@ -1,0 +1,179 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from products import permissions
+from products.models import (
+    DataProduct,
+    Domain,
+    LineageEdge,
+    Membership,
+    OutputPort,
+    SchemaField,
+    Subscription,
+    Team,
+)
+
+User = get_user_model()
+
+
+class DomainSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Domain
+        fields = ["id", "slug", "name", "description"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = Membership
+        fields = ["username", "role"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    members = MemberSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "slug", "name", "domain", "description", "members"]
+
+
+class SchemaFieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SchemaField
+        fields = ["name", "data_type", "description", "nullable", "classification"]
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class UserScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A product reference the caller may only point at products they are allowed to ``scope`` (IDOR guard)."""
+
+    def __init__(self, *, scope: str, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        scope_q = permissions.product_editable_q if self.scope == "edit" else permissions.product_visibility_q
+        return DataProduct.objects.filter(scope_q(user))
+
+
+class OutputPortSerializer(serializers.ModelSerializer):
+    product = UserScopedPrimaryKeyField(scope="edit")
+    fields = SchemaFieldSerializer(many=True, required=False)
+
+    class Meta:
+        model = OutputPort
+        fields = ["id", "product", "name", "kind", "location", "version", "description", "fields"]
+        validators = []
+
+    def validate(self, attrs):
+        if self.instance is not None and "product" in attrs and attrs["product"].pk != self.instance.product_id:
+            raise serializers.ValidationError({"product": ["A port cannot move to another product."]})
+        return attrs
+
+
+class NestedPortSerializer(serializers.ModelSerializer):
+    fields = SchemaFieldSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OutputPort
+        fields = ["id", "name", "kind", "location", "version", "description", "fields"]
+
+
+class TeamSlugField(serializers.SlugRelatedField):
+    """A team reference limited to the caller's own teams."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return permissions.teams_user_may_own_for(getattr(request, "user", None))
+
+
+class TagListField(serializers.ListField):
+    """Tags as a list of names; reads the (prefetched) tag relation."""
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+class DataProductSerializer(serializers.ModelSerializer):
+    domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
+    owner_team = TeamSlugField(slug_field="slug")
+    accountable = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    tags = TagListField(child=serializers.CharField(max_length=50), required=False)
+    ports = NestedPortSerializer(many=True, read_only=True)
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataProduct
+        fields = [
+            "id",
+            "urn",
+            "page_url",
+            "name",
+            "slug",
+            "domain",
+            "owner_team",
+            "accountable",
+            "status",
+            "summary",
+            "documentation",
+            "classification",
+            "tags",
+            "freshness_minutes",
+            "completeness_percent",
+            "availability_percent",
+            "quality_score",
+            "ports",
+            "created_at",
+            "updated_at",
+            "published_at",
+        ]
+        read_only_fields = ["urn", "status", "quality_score", "created_at", "updated_at", "published_at"]
+        validators = []
+
+    def get_page_url(self, product) -> str:
+        return product.get_absolute_url()
+
+    def validate(self, attrs):
+        if self.instance is None:
+            team, domain = attrs.get("owner_team"), attrs.get("domain")
+            if team and domain and team.domain_id != domain.pk:
+                raise serializers.ValidationError(
+                    {"domain": [f"Team {team.slug} belongs to domain {team.domain.slug}."]}
+                )
+        else:
+            for name in ("slug", "domain"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError({name: ["This cannot change after creation."]})
+        return attrs
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    product = UserScopedPrimaryKeyField(scope="view")
+    team = TeamSlugField(slug_field="slug", required=False, allow_null=True)
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "product", "team", "user", "purpose", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []
+
+
+class LineageEdgeSerializer(serializers.ModelSerializer):
+    product = UserScopedPrimaryKeyField(scope="edit")
+    upstream = UserScopedPrimaryKeyField(scope="view", required=False, allow_null=True)
+
+    class Meta:
+        model = LineageEdge
+        fields = ["id", "product", "upstream", "external_source", "description"]
+        validators = []

@@ -1,0 +1,206 @@
+from django.db.models import Prefetch, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from products import permissions, selectors, services
+from products.api.serializers import (
+    DataProductSerializer,
+    DomainSerializer,
+    LineageEdgeSerializer,
+    OutputPortSerializer,
+    StatusChangeSerializer,
+    SubscriptionSerializer,
+    TeamSerializer,
+)
+from products.filters import ProductFilter
+from products.models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, Subscription, Team
+
+
+def _refuse_unless(allowed: bool, message: str = "Only the owning team may change this product.") -> None:
+    if not allowed:
+        raise ApiPermissionDenied(message)
+
+
+class DomainViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Domain.objects.order_by("name")
+    serializer_class = DomainSerializer
+    lookup_field = "slug"
+    filterset_fields = ["slug"]
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Team.objects.select_related("domain").prefetch_related("memberships__user").order_by("name")
+    serializer_class = TeamSerializer
+    lookup_field = "slug"
+    filterset_fields = {"domain__slug": ["exact"]}
+
+
+class DataProductViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Data products the caller may see. ``?q=`` searches names, summaries, docs, tags and field names.
+
+    Owners create and edit through the same services as the pages; lifecycle moves are actions
+    (``publish``, ``deprecate``, ``retire``). Products are never deleted through the API: retire them.
+    """
+
+    serializer_class = DataProductSerializer
+    filterset_class = ProductFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, OrderingFilter]
+    ordering_fields = ["name", "updated_at", "published_at"]
+
+    def get_queryset(self):
+        return (
+            selectors.product_list(user=self.request.user)
+            .select_related("accountable")
+            .prefetch_related(
+                Prefetch(
+                    "ports",
+                    queryset=OutputPort.objects.prefetch_related(
+                        Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
+                    ),
+                )
+            )
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("domain", None)
+        serializer.instance = services.product_create(
+            actor=self.request.user,
+            team=data.pop("owner_team"),
+            slug=data.pop("slug"),
+            tags=data.pop("tags", []),
+            **data,
+        )
+
+    def perform_update(self, serializer):
+        product = serializer.instance
+        _refuse_unless(permissions.can_edit_product(self.request.user, product))
+        data = dict(serializer.validated_data)
+        data.pop("slug", None)
+        data.pop("domain", None)
+        serializer.instance = services.product_update(actor=self.request.user, product=product, **data)
+
+    def _change_status(self, request, to_status: str):
+        product = self.get_object()
+        _refuse_unless(permissions.can_change_product_status(request.user, product))
+        body = StatusChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        product = services.product_change_status(
+            actor=request.user, product=product, to_status=to_status, comment=body.validated_data["comment"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
+
+    @extend_schema(request=StatusChangeSerializer, responses=DataProductSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self._change_status(request, DataProduct.Status.PUBLISHED)
+
+    @extend_schema(request=StatusChangeSerializer, responses=DataProductSerializer)
+    @action(detail=True, methods=["post"])
+    def deprecate(self, request, pk=None):
+        return self._change_status(request, DataProduct.Status.DEPRECATED)
+
+    @extend_schema(request=StatusChangeSerializer, responses=DataProductSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk=None):
+        return self._change_status(request, DataProduct.Status.RETIRED)
+
+
+class OutputPortViewSet(viewsets.ModelViewSet):
+    """Output ports with their schema. Writing ``fields`` replaces the port's whole schema, in order."""
+
+    serializer_class = OutputPortSerializer
+    filterset_fields = ["product", "kind"]
+
+    def get_queryset(self):
+        return (
+            OutputPort.objects.filter(product__in=DataProduct.objects.visible_to(self.request.user))
+            .prefetch_related(Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id")))
+            .order_by("product_id", "name")
+        )
+
+    def _save(self, serializer, port=None):
+        data = dict(serializer.validated_data)
+        product = data.pop("product", None) or port.product
+        fields = data.pop("fields", None)
+        serializer.instance = services.port_save(
+            actor=self.request.user, product=product, port=port, fields=fields, **data
+        )
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        _refuse_unless(permissions.can_edit_product(self.request.user, serializer.instance.product))
+        self._save(serializer, port=serializer.instance)
+
+    def perform_destroy(self, instance):
+        _refuse_unless(permissions.can_edit_product(self.request.user, instance.product))
+        services.port_delete(actor=self.request.user, port=instance)
+
+
+class SubscriptionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Consumers of the products the caller may see. Subscribing names a purpose; ``team`` subscribes your team."""
+
+    serializer_class = SubscriptionSerializer
+    filterset_fields = ["product"]
+
+    def get_queryset(self):
+        return (
+            Subscription.objects.filter(product__in=DataProduct.objects.visible_to(self.request.user))
+            .select_related("team", "user")
+            .order_by("-created_at", "-id")
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.subscription_create(
+            actor=self.request.user, product=data["product"], purpose=data["purpose"], team=data.get("team")
+        )
+
+    def perform_destroy(self, instance):
+        services.subscription_delete(actor=self.request.user, subscription=instance)
+
+
+class LineageEdgeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Lineage: ``product`` reads from ``upstream`` (a product) or from ``external_source``."""
+
+    serializer_class = LineageEdgeSerializer
+    filterset_fields = ["product", "upstream"]
+
+    def get_queryset(self):
+        visible = DataProduct.objects.visible_to(self.request.user)
+        return (
+            LineageEdge.objects.filter(product__in=visible)
+            .filter(Q(upstream__isnull=True) | Q(upstream__in=visible))
+            .order_by("product_id", "id")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.lineage_add(actor=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        _refuse_unless(permissions.can_edit_product(self.request.user, instance.product))
+        services.lineage_remove(actor=self.request.user, edge=instance)

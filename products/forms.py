@@ -1,0 +1,119 @@
+from django import forms
+from django.forms import formset_factory
+
+from portal.errors import DomainError
+from products.models import DataProduct, OutputPort, SchemaField
+from products.permissions import teams_user_may_own_for
+
+
+def attach_domain_error(form: forms.BaseForm, error: DomainError) -> None:
+    """Show a service's refusal on the form field it names (or on the form as a whole)."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class ProductForm(forms.ModelForm):
+    tags_text = forms.CharField(label="Tags", required=False, help_text="Comma-separated, e.g. customer, gdpr, daily.")
+
+    class Meta:
+        model = DataProduct
+        fields = [
+            "name",
+            "slug",
+            "owner_team",
+            "accountable",
+            "summary",
+            "classification",
+            "documentation",
+            "freshness_minutes",
+            "completeness_percent",
+            "availability_percent",
+        ]
+        labels = {
+            "owner_team": "Owning team",
+            "accountable": "Accountable person",
+            "freshness_minutes": "Freshness SLA (minutes)",
+            "completeness_percent": "Completeness SLA (%)",
+            "availability_percent": "Availability SLA (%)",
+        }
+        widgets = {"documentation": forms.Textarea(attrs={"rows": 14})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_team"].queryset = teams_user_may_own_for(user).select_related("domain")
+        self.fields["owner_team"].label_from_instance = lambda team: f"{team.name} ({team.domain})"
+        if self.instance.pk:
+            self.fields.pop("slug")
+            self.fields["tags_text"].initial = ", ".join(tag.name for tag in self.instance.tags.all())
+        self.fields["accountable"].required = False
+
+    def clean_tags_text(self) -> list[str]:
+        return [part.strip() for part in self.cleaned_data["tags_text"].split(",") if part.strip()]
+
+    def validate_unique(self):
+        # The service checks the slug per domain and reports it on the slug field.
+        pass
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["tags"] = data.pop("tags_text")
+        data["team" if not self.instance.pk else "owner_team"] = data.pop("owner_team")
+        return data
+
+
+class OutputPortForm(forms.ModelForm):
+    class Meta:
+        model = OutputPort
+        fields = ["name", "kind", "location", "version", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self):
+        pass
+
+
+class SchemaFieldForm(forms.ModelForm):
+    class Meta:
+        model = SchemaField
+        fields = ["name", "data_type", "description", "nullable", "classification"]
+
+    def validate_unique(self):
+        pass
+
+
+SchemaFieldFormSet = formset_factory(SchemaFieldForm, extra=3, can_delete=True)
+
+
+def schema_rows(formset) -> list[dict]:
+    """The schema as the port editor submitted it, in order, without rows left blank or marked for deletion."""
+    rows = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE") or not data.get("name"):
+            continue
+        rows.append({key: data[key] for key in ("name", "data_type", "description", "nullable", "classification")})
+    return rows
+
+
+class SubscribeForm(forms.Form):
+    purpose = forms.CharField(max_length=300, help_text="What you use the product for.")
+    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="Just me")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_user_may_own_for(user)
+
+
+class LineageForm(forms.Form):
+    upstream = forms.ModelChoiceField(queryset=None, required=False, label="Upstream product")
+    external_source = forms.CharField(max_length=200, required=False, help_text="Or a source outside the mesh.")
+    description = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, user, product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["upstream"].queryset = (
+            DataProduct.objects.visible_to(user).exclude(pk=product.pk).select_related("domain").order_by("name")
+        )
+
+
+class TransitionForm(forms.Form):
+    comment = forms.CharField(max_length=1000, required=False)

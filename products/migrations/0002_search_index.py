@@ -1,0 +1,32 @@
+"""The search index: a GIN index over the stored tsvector on PostgreSQL, an FTS5 table on SQLite."""
+
+from django.db import migrations
+
+FTS_CREATE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS products_dataproduct_fts USING fts5("
+    "name, tags, summary, fields, documentation, tokenize='porter unicode61')"
+)
+
+
+def create_index(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE INDEX IF NOT EXISTS product_search_gin ON products_dataproduct USING gin (search_vector)"
+        )
+    elif vendor == "sqlite":
+        schema_editor.execute(FTS_CREATE)
+
+
+def drop_index(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS product_search_gin")
+    elif vendor == "sqlite":
+        schema_editor.execute("DROP TABLE IF EXISTS products_dataproduct_fts")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("products", "0001_initial")]
+
+    operations = [migrations.RunPython(create_index, drop_index)]

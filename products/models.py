@@ -1,0 +1,309 @@
+import re
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+# semver.org's official pattern: MAJOR.MINOR.PATCH with optional pre-release and build metadata.
+SEMVER_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+semver_validator = RegexValidator(SEMVER_RE, "Enter a semantic version such as 1.0.0 or 2.1.0-rc.1.")
+identifier_validator = RegexValidator(
+    r"^[A-Za-z_][A-Za-z0-9_]*$", "Use letters, digits and underscores, starting with a letter or underscore."
+)
+
+
+class Domain(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A domain team. Its auth ``Group`` carries the team's object permissions on the products it owns."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="teams")
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team", editable=False)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.group_id:
+            self.group, _ = Group.objects.get_or_create(name=f"team:{self.slug}")
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        APPROVER = "approver", "Access approver"
+        MEMBER = "member", "Member"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_once_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Classification(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class DataProductQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DataProductQuerySet":
+        from products.permissions import product_visibility_q
+
+        return self.filter(product_visibility_q(user))
+
+
+class DataProduct(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        DEPRECATED = "deprecated", "Deprecated"
+        RETIRED = "retired", "Retired"
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="products")
+    slug = models.SlugField(max_length=80)
+    urn = models.CharField(max_length=200, unique=True, editable=False)
+    name = models.CharField(max_length=150)
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="products")
+    accountable = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accountable_for",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False)
+    summary = models.CharField(max_length=300, blank=True)
+    documentation = models.TextField(blank=True, help_text="Markdown: business context, calculation, caveats, usage.")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="products")
+    classification = models.CharField(max_length=16, choices=Classification.choices, default=Classification.INTERNAL)
+    freshness_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Data is at most this many minutes old."
+    )
+    completeness_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    availability_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    quality_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)  # maintained on PostgreSQL; FTS5 on SQLite
+
+    objects = DataProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["domain", "slug"], name="product_slug_unique_in_domain")]
+        indexes = [
+            models.Index(fields=["status", "name"], name="product_status_name_idx"),
+            models.Index(fields=["owner_team", "status"], name="product_team_status_idx"),
+            models.Index(fields=["classification"], name="product_classification_idx"),
+        ]
+        permissions = [("publish_dataproduct", "Can publish, deprecate and retire the data product")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.urn:
+            self.urn = f"{settings.MESH_URN_PREFIX}:{self.domain.slug}:{self.slug}"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("products:product-detail", kwargs={"domain": self.domain.slug, "slug": self.slug})
+
+    @property
+    def has_sla(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.freshness_minutes, self.completeness_percent, self.availability_percent)
+        )
+
+
+class DataProductGroupObjectPermission(GroupObjectPermissionBase):
+    """Direct-FK object permissions: deleting a product deletes its permission rows (guardian's advice)."""
+
+    content_object = models.ForeignKey(DataProduct, on_delete=models.CASCADE)
+
+
+class DataProductUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(DataProduct, on_delete=models.CASCADE)
+
+
+class OutputPort(models.Model):
+    class Kind(models.TextChoices):
+        TABLE = "table", "Table"
+        VIEW = "view", "View"
+        API = "api", "API"
+        STREAM = "stream", "Stream"
+        FILE = "file", "File"
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="ports")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TABLE)
+    location = models.CharField(
+        max_length=500, blank=True, help_text="Where consumers read it, e.g. warehouse.sales.orders or a URL."
+    )
+    version = models.CharField(max_length=64, default="1.0.0", validators=[semver_validator])
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["product", "name"], name="port_name_unique_in_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product} / {self.name}"
+
+
+class SchemaField(models.Model):
+    class Classification(models.TextChoices):
+        NONE = "", "Not classified"
+        PII = "pii", "PII"
+        SENSITIVE = "sensitive", "Sensitive"
+        CONFIDENTIAL = "confidential", "Confidential"
+
+    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(max_length=100, validators=[identifier_validator])
+    data_type = models.CharField(max_length=50, default="string")
+    description = models.CharField(max_length=500, blank=True)
+    nullable = models.BooleanField(default=True)
+    classification = models.CharField(max_length=16, choices=Classification.choices, blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["port", "name"], name="field_name_unique_in_port")]
+        indexes = [models.Index(fields=["name"], name="schemafield_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_classified(self) -> bool:
+        return bool(self.classification)
+
+
+class Subscription(models.Model):
+    """A consumer of a product: a team or a single user, with the purpose they use it for."""
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="subscriptions")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+    )
+    purpose = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(team__isnull=False) & Q(user__isnull=True))
+                | (Q(team__isnull=True) & Q(user__isnull=False)),
+                name="subscription_team_xor_user",
+            ),
+            models.UniqueConstraint(fields=["product", "team"], condition=Q(team__isnull=False), name="sub_team_once"),
+            models.UniqueConstraint(fields=["product", "user"], condition=Q(user__isnull=False), name="sub_user_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team or self.user} → {self.product}"
+
+    @property
+    def consumer_label(self) -> str:
+        return str(self.team) if self.team_id else (self.user.get_full_name() or self.user.username)
+
+
+class LineageEdge(models.Model):
+    """``product`` reads from ``upstream`` (another product) or from an external source outside the mesh."""
+
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="inputs")
+    upstream = models.ForeignKey(DataProduct, null=True, blank=True, on_delete=models.CASCADE, related_name="outputs")
+    external_source = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(upstream__isnull=False) & Q(external_source=""))
+                | (Q(upstream__isnull=True) & ~Q(external_source="")),
+                name="lineage_product_xor_source",
+            ),
+            models.CheckConstraint(condition=~Q(upstream=models.F("product")), name="lineage_not_self"),
+            models.UniqueConstraint(
+                fields=["product", "upstream"], condition=Q(upstream__isnull=False), name="lineage_edge_once"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "external_source"],
+                condition=~Q(external_source=""),
+                name="lineage_source_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upstream or self.external_source} → {self.product}"
+
+    def clean(self) -> None:
+        if bool(self.upstream_id) == bool(self.external_source):
+            raise ValidationError("Give either an upstream product or an external source, not both.")

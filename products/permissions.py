@@ -1,0 +1,109 @@
+"""The one place that answers "may this user do X to this product or team".
+
+Pages, API views, admin actions, Celery tasks and the MCP server call these functions and nothing else. Object
+permissions are django-guardian's, granted to the owning team's auth group; guardian calls live in this module only.
+"""
+
+from django.db.models import Q
+from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import assign_perm, remove_perm
+
+from products.models import (
+    DataProduct,
+    DataProductGroupObjectPermission,
+    DataProductUserObjectPermission,
+    Team,
+)
+
+PRODUCT_EDIT_PERMS = ("change_dataproduct", "publish_dataproduct")
+
+
+def is_portal_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def product_visibility_q(user) -> Q:
+    """Which products ``user`` may see: everything but drafts, plus the drafts their team may edit."""
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    via_group = DataProductGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename="change_dataproduct"
+    ).values("content_object_id")
+    via_user = DataProductUserObjectPermission.objects.filter(
+        user=user, permission__codename="change_dataproduct"
+    ).values("content_object_id")
+    return ~Q(status=DataProduct.Status.DRAFT) | Q(pk__in=via_group) | Q(pk__in=via_user)
+
+
+def product_editable_q(user) -> Q:
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    via_group = DataProductGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename="change_dataproduct"
+    ).values("content_object_id")
+    return Q(pk__in=via_group)
+
+
+def _holds(user, perm: str, product: DataProduct) -> bool:
+    # A fresh checker per call: guardian caches per checker, and a revoke must bite on the very next request.
+    return ObjectPermissionChecker(user).has_perm(perm, product)
+
+
+def can_view_product(user, product: DataProduct) -> bool:
+    if not is_signed_in(user):
+        return False
+    if product.status != DataProduct.Status.DRAFT or user.is_superuser:
+        return True
+    return _holds(user, "change_dataproduct", product)
+
+
+def can_edit_product(user, product: DataProduct) -> bool:
+    """Members of the owning team (and admins) edit a product's page, ports, schema and lineage."""
+    if not is_signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return _holds(user, "change_dataproduct", product)
+
+
+def can_change_product_status(user, product: DataProduct) -> bool:
+    if not is_signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return _holds(user, "publish_dataproduct", product)
+
+
+def teams_user_may_own_for(user):
+    """Teams on whose behalf ``user`` may create products: their own teams (all teams for admins)."""
+    if not is_signed_in(user):
+        return Team.objects.none()
+    if user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(group__user=user)
+
+
+def can_create_product_for(user, team: Team) -> bool:
+    return teams_user_may_own_for(user).filter(pk=team.pk).exists()
+
+
+def can_subscribe_team(user, team: Team) -> bool:
+    return can_create_product_for(user, team)
+
+
+def product_permissions_grant(product: DataProduct, team: Team) -> None:
+    for perm in PRODUCT_EDIT_PERMS:
+        assign_perm(perm, team.group, product)
+
+
+def product_permissions_revoke(product: DataProduct, team: Team) -> None:
+    for perm in PRODUCT_EDIT_PERMS:
+        remove_perm(perm, team.group, product)

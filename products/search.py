@@ -1,0 +1,115 @@
+"""Full-text search over products: a stored tsvector with a GIN index on PostgreSQL, an FTS5 table on SQLite.
+
+The index holds names, tags, summaries, field names and documentation. It is refreshed for the products a write
+touched (see ``products.signals``); nothing is computed per query, so a search costs an index look-up.
+"""
+
+import re
+from collections.abc import Iterable
+from contextlib import contextmanager
+from threading import local
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, QuerySet
+
+FTS_TABLE = "products_dataproduct_fts"
+TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+_PG_UPDATE = """
+UPDATE products_dataproduct AS p SET search_vector =
+    setweight(to_tsvector('english', coalesce(p.name, '')), 'A')
+ || setweight(to_tsvector('english', coalesce((
+        SELECT string_agg(t.name, ' ') FROM products_dataproduct_tags pt
+        JOIN products_tag t ON t.id = pt.tag_id WHERE pt.dataproduct_id = p.id), '')), 'A')
+ || setweight(to_tsvector('english', coalesce(p.summary, '')), 'B')
+ || setweight(to_tsvector('english', coalesce((
+        SELECT string_agg(f.name || ' ' || replace(f.name, '_', ' '), ' ') FROM products_schemafield f
+        JOIN products_outputport o ON o.id = f.port_id WHERE o.product_id = p.id), '')), 'B')
+ || setweight(to_tsvector('english', coalesce(p.documentation, '')), 'C')
+WHERE p.id = ANY(%s)
+"""
+
+_SQLITE_DELETE = f"DELETE FROM {FTS_TABLE} WHERE rowid IN (SELECT value FROM json_each(%s))"  # noqa: S608
+_SQLITE_INSERT = f"""
+INSERT INTO {FTS_TABLE} (rowid, name, tags, summary, fields, documentation)
+SELECT p.id, p.name,
+    coalesce((SELECT group_concat(t.name, ' ') FROM products_dataproduct_tags pt
+              JOIN products_tag t ON t.id = pt.tag_id WHERE pt.dataproduct_id = p.id), ''),
+    p.summary,
+    coalesce((SELECT group_concat(f.name, ' ') FROM products_schemafield f
+              JOIN products_outputport o ON o.id = f.port_id WHERE o.product_id = p.id), ''),
+    p.documentation
+FROM products_dataproduct p WHERE p.id IN (SELECT value FROM json_each(%s))
+"""  # noqa: S608
+
+_state = local()
+
+
+def _flush(product_ids: Iterable[int]) -> None:
+    ids = sorted({int(pk) for pk in product_ids})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_UPDATE, [ids])
+        else:
+            import json
+
+            payload = json.dumps(ids)
+            cursor.execute(_SQLITE_DELETE, [payload])
+            cursor.execute(_SQLITE_INSERT, [payload])
+
+
+def search_index_update(product_ids: Iterable[int]) -> None:
+    """Refresh the search index for these products now, or at the end of an ``index_batch()`` block."""
+    pending = getattr(_state, "pending", None)
+    if pending is not None:
+        pending.update(int(pk) for pk in product_ids)
+        return
+    _flush(product_ids)
+
+
+@contextmanager
+def index_batch():
+    """Collect index refreshes inside the block and run them once at its end (seeding, imports, benchmarks)."""
+    outer = getattr(_state, "pending", None)
+    if outer is not None:
+        yield
+        return
+    _state.pending = set()
+    try:
+        yield
+        _flush(_state.pending)
+    finally:
+        _state.pending = None
+
+
+def _fts5_query(text: str) -> str:
+    tokens = TOKEN_RE.findall(text)
+    return " ".join(f'"{token}"' for token in tokens)
+
+
+def search_filter(queryset: QuerySet, text: str) -> QuerySet:
+    """Products matching ``text``, best match first."""
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config="english", search_type="websearch")
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(search_rank=SearchRank(F("search_vector"), query))
+            .order_by("-search_rank", "name", "pk")
+        )
+    match = _fts5_query(text)
+    if not match:
+        return queryset.none()
+    table = queryset.model._meta.db_table
+    return queryset.extra(  # noqa: S610 - FTS5 is joined as a table; the match string is a bound parameter
+        tables=[FTS_TABLE],
+        where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
+        params=[match],
+        select={"search_rank": f"{FTS_TABLE}.rank"},
+        order_by=["search_rank", "name", "id"],
+    )

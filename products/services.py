@@ -1,0 +1,295 @@
+"""Every write to the catalog. Each function runs in one transaction and writes an audit row."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from portal.errors import DomainError, TransitionNotAllowed
+from portal.services import audit_record
+from products import permissions
+from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Tag, Team
+from products.search import index_batch
+
+Status = DataProduct.Status
+
+# Which lifecycle moves are legal: draft → published → deprecated → retired (a deprecation can be undone).
+PRODUCT_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.PUBLISHED},
+    Status.PUBLISHED: {Status.DEPRECATED},
+    Status.DEPRECATED: {Status.PUBLISHED, Status.RETIRED},
+    Status.RETIRED: set(),
+}
+
+PRODUCT_EDITABLE_FIELDS = (
+    "name",
+    "summary",
+    "documentation",
+    "classification",
+    "accountable",
+    "freshness_minutes",
+    "completeness_percent",
+    "availability_percent",
+)
+
+
+def _tags_from_names(names: Iterable[str]) -> list[Tag]:
+    slugs = sorted({slugify(name)[:50] for name in names if slugify(name)})
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=slugs)}
+    missing = [Tag(name=slug) for slug in slugs if slug not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=slugs)}
+    return list(existing.values())
+
+
+def _require(allowed: bool, message: str = "You may not do this to this product.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def product_create(*, actor, team: Team, slug: str, tags: Iterable[str] = (), **data) -> DataProduct:
+    _require(permissions.can_create_product_for(actor, team), "You can only create products for your own teams.")
+    if DataProduct.objects.filter(domain=team.domain, slug=slug).exists():
+        raise DomainError(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug")
+    unknown = set(data) - set(PRODUCT_EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown product fields: {', '.join(sorted(unknown))}.")
+    product = DataProduct(domain=team.domain, owner_team=team, slug=slug, **data)
+    product.full_clean()
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as exc:
+        raise DomainError(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug") from exc
+    product.tags.set(_tags_from_names(tags))
+    permissions.product_permissions_grant(product, team)
+    audit_record(actor=actor, action="product.create", target=product, to_state=product.status)
+    return product
+
+
+@transaction.atomic
+def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = None, owner_team=None, **data):
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    _require(permissions.can_edit_product(actor, product))
+    if product.status == Status.RETIRED:
+        raise DomainError("A retired product can no longer be edited.")
+    unknown = set(data) - set(PRODUCT_EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown product fields: {', '.join(sorted(unknown))}.")
+    changed = sorted(name for name, value in data.items() if getattr(product, name) != value)
+    for name, value in data.items():
+        setattr(product, name, value)
+    previous_team = product.owner_team
+    if owner_team is not None and owner_team.pk != previous_team.pk:
+        _require(
+            permissions.can_create_product_for(actor, owner_team),
+            "You can only hand a product to a team you belong to.",
+        )
+        if owner_team.domain_id != product.domain_id:
+            raise DomainError(f"{owner_team} belongs to another domain.", field="owner_team")
+        product.owner_team = owner_team
+        changed.append("owner_team")
+    product.full_clean()
+    product.save()
+    if owner_team is not None and owner_team.pk != previous_team.pk:
+        permissions.product_permissions_revoke(product, previous_team)
+        permissions.product_permissions_grant(product, owner_team)
+    if tags is not None:
+        product.tags.set(_tags_from_names(tags))
+        changed.append("tags")
+    audit_record(actor=actor, action="product.update", target=product, data={"changed": changed})
+    return product
+
+
+def product_transition_check(product: DataProduct, to_status: str) -> None:
+    if to_status not in PRODUCT_TRANSITIONS.get(product.status, set()):
+        raise TransitionNotAllowed(
+            f"A {product.get_status_display().lower()} product cannot become {Status(to_status).label.lower()}."
+        )
+
+
+@transaction.atomic
+def product_change_status(*, actor, product: DataProduct, to_status: str, comment: str = "") -> DataProduct:
+    """Move a product along its lifecycle (publish, deprecate, retire), refusing illegal moves."""
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    _require(permissions.can_change_product_status(actor, product))
+    product_transition_check(product, to_status)
+    from_status = product.status
+    product.status = to_status
+    if to_status == Status.PUBLISHED and product.published_at is None:
+        product.published_at = timezone.now()
+    product.save(update_fields=["status", "published_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"product.{to_status}",
+        target=product,
+        from_state=from_status,
+        to_state=to_status,
+        comment=comment,
+    )
+    return product
+
+
+def product_publish(*, actor, product: DataProduct, comment: str = "") -> DataProduct:
+    return product_change_status(actor=actor, product=product, to_status=Status.PUBLISHED, comment=comment)
+
+
+def product_deprecate(*, actor, product: DataProduct, comment: str = "") -> DataProduct:
+    return product_change_status(actor=actor, product=product, to_status=Status.DEPRECATED, comment=comment)
+
+
+def product_retire(*, actor, product: DataProduct, comment: str = "") -> DataProduct:
+    return product_change_status(actor=actor, product=product, to_status=Status.RETIRED, comment=comment)
+
+
+@transaction.atomic
+def port_save(
+    *, actor, product: DataProduct, port: OutputPort | None = None, fields: list[dict] | None = None, **data
+) -> OutputPort:
+    """Create or update an output port; when ``fields`` is given it becomes the port's whole schema, in order."""
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    _require(permissions.can_edit_product(actor, product))
+    if product.status == Status.RETIRED:
+        raise DomainError("A retired product can no longer be edited.")
+    creating = port is None
+    port = port or OutputPort(product=product)
+    if port.product_id != product.pk:
+        raise DomainError("This port belongs to another product.", field="port")
+    for name, value in data.items():
+        setattr(port, name, value)
+    port.full_clean(validate_unique=False)
+    if OutputPort.objects.filter(product=product, name=port.name).exclude(pk=port.pk).exists():
+        raise DomainError(f"This product already has a port named “{port.name}”.", field="name")
+    port.save()
+    if fields is not None:
+        with index_batch():
+            _port_schema_replace(port, fields)
+    audit_record(
+        actor=actor,
+        action="port.create" if creating else "port.update",
+        target=product,
+        data={"port": port.name, "version": port.version},
+    )
+    return port
+
+
+def _port_schema_replace(port: OutputPort, fields: list[dict]) -> None:
+    names = [item["name"] for item in fields]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise DomainError(f"Field names must be unique in a port: {', '.join(duplicates)}.", field="fields")
+    port.fields.exclude(name__in=names).delete()
+    existing = {field.name: field for field in port.fields.all()}
+    for position, item in enumerate(fields):
+        field = existing.get(item["name"]) or SchemaField(port=port, name=item["name"])
+        for key, value in item.items():
+            setattr(field, key, value)
+        field.position = position
+        field.full_clean(exclude=["port"], validate_unique=False)
+        field.save()
+
+
+@transaction.atomic
+def port_delete(*, actor, port: OutputPort) -> None:
+    product = DataProduct.objects.select_for_update().get(pk=port.product_id)
+    _require(permissions.can_edit_product(actor, product))
+    audit_record(actor=actor, action="port.delete", target=product, data={"port": port.name})
+    port.delete()
+
+
+@transaction.atomic
+def subscription_create(*, actor, product: DataProduct, purpose: str, team: Team | None = None) -> Subscription:
+    """Subscribe the actor (or one of the actor's teams) to a product they can see, with a purpose."""
+    _require(permissions.can_view_product(actor, product), "You cannot see this product.")
+    if product.status not in (Status.PUBLISHED, Status.DEPRECATED):
+        raise DomainError("Only published products take new consumers.", field="product")
+    if not purpose.strip():
+        raise DomainError("Say what you use this product for.", field="purpose")
+    if team is not None:
+        _require(permissions.can_subscribe_team(actor, team), "You can only subscribe your own teams.")
+    lookup = {"team": team} if team is not None else {"user": actor}
+    subscription, created = Subscription.objects.get_or_create(
+        product=product, **lookup, defaults={"purpose": purpose.strip()}
+    )
+    if not created:
+        raise DomainError("Already subscribed.", field="team" if team is not None else "product")
+    audit_record(actor=actor, action="subscription.create", target=product, data={"subscription": subscription.pk})
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, actor, subscription: Subscription) -> None:
+    mine = subscription.user_id == actor.pk or (
+        subscription.team_id and permissions.can_subscribe_team(actor, subscription.team)
+    )
+    _require(mine or permissions.can_edit_product(actor, subscription.product), "Not your subscription.")
+    audit_record(
+        actor=actor,
+        action="subscription.delete",
+        target=subscription.product,
+        data={"subscription": subscription.pk},
+    )
+    subscription.delete()
+
+
+def _is_upstream_of(candidate_id: int, product_id: int, max_depth: int = 50) -> bool:
+    """Whether ``candidate`` already reads (directly or not) from ``product``: adding the edge would close a loop."""
+    frontier, seen = {candidate_id}, set()
+    for _ in range(max_depth):
+        if product_id in frontier:
+            return True
+        seen |= frontier
+        frontier = (
+            set(
+                LineageEdge.objects.filter(product_id__in=frontier, upstream__isnull=False).values_list(
+                    "upstream_id", flat=True
+                )
+            )
+            - seen
+        )
+        if not frontier:
+            return False
+    return False
+
+
+@transaction.atomic
+def lineage_add(
+    *,
+    actor,
+    product: DataProduct,
+    upstream: DataProduct | None = None,
+    external_source: str = "",
+    description: str = "",
+) -> LineageEdge:
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    _require(permissions.can_edit_product(actor, product))
+    external_source = external_source.strip()
+    if bool(upstream) == bool(external_source):
+        raise DomainError("Give either an upstream product or an external source.", field="upstream")
+    if upstream is not None:
+        _require(permissions.can_view_product(actor, upstream), "You cannot see that product.")
+        if upstream.pk == product.pk:
+            raise DomainError("A product cannot read from itself.", field="upstream")
+        if _is_upstream_of(upstream.pk, product.pk):
+            raise DomainError(f"{upstream} already reads from {product}; that would make a loop.", field="upstream")
+    edge, created = LineageEdge.objects.get_or_create(
+        product=product,
+        upstream=upstream,
+        external_source=external_source,
+        defaults={"description": description},
+    )
+    if not created:
+        raise DomainError("This input is already recorded.", field="upstream")
+    audit_record(actor=actor, action="lineage.add", target=product, data={"edge": str(edge)})
+    return edge
+
+
+@transaction.atomic
+def lineage_remove(*, actor, edge: LineageEdge) -> None:
+    _require(permissions.can_edit_product(actor, edge.product))
+    audit_record(actor=actor, action="lineage.remove", target=edge.product, data={"edge": str(edge)})
+    edge.delete()

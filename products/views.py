@@ -1,0 +1,229 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.errors import DomainError
+from portal.pagination import paginate
+from products import permissions, selectors, services
+from products.filters import ProductFilter
+from products.forms import (
+    LineageForm,
+    OutputPortForm,
+    ProductForm,
+    SchemaFieldFormSet,
+    SubscribeForm,
+    TransitionForm,
+    attach_domain_error,
+    schema_rows,
+)
+from products.lineage_svg import lineage_layout
+from products.models import DataProduct, LineageEdge, OutputPort, Subscription
+
+CATALOG_PAGE_SIZE = 20
+
+
+def _visible_product(request, domain: str, slug: str) -> DataProduct:
+    try:
+        return selectors.product_get(user=request.user, domain_slug=domain, slug=slug)
+    except DataProduct.DoesNotExist:
+        raise Http404("No such product") from None
+
+
+def _editable_product(request, domain: str, slug: str) -> DataProduct:
+    product = _visible_product(request, domain, slug)
+    if not permissions.can_edit_product(request.user, product):
+        raise PermissionDenied("Only the owning team edits this product.")
+    return product
+
+
+@login_required
+def catalog(request):
+    filterset = ProductFilter(request.GET or None, queryset=selectors.product_list(user=request.user))
+    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    page = paginate(queryset, request.GET.get("page"), CATALOG_PAGE_SIZE)
+    return render(
+        request,
+        "products/dataproduct_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "can_create": selectors.teams_of(user=request.user).exists() or request.user.is_superuser,
+        },
+    )
+
+
+@login_required
+def product_detail(request, domain: str, slug: str):
+    product = _visible_product(request, domain, slug)
+    graph = selectors.lineage_graph(user=request.user, product=product)
+    can_edit = permissions.can_edit_product(request.user, product)
+    context = {
+        "product": product,
+        "ports": selectors.product_ports(product=product),
+        "consumers": selectors.product_consumers(product=product),
+        "lineage": lineage_layout(graph),
+        "lineage_graph": graph,
+        "history": selectors.product_history(product=product),
+        "can_edit": can_edit,
+        "can_change_status": permissions.can_change_product_status(request.user, product),
+        "transitions": services.PRODUCT_TRANSITIONS.get(product.status, set()),
+        "subscribe_form": SubscribeForm(user=request.user),
+        "my_subscription": selectors.product_user_subscription(user=request.user, product=product),
+        "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
+        "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
+    }
+    return render(request, "products/dataproduct_detail.html", context)
+
+
+@login_required
+def product_create(request):
+    form = ProductForm(request.POST or None, user=request.user)
+    if not form.fields["owner_team"].queryset.exists():
+        raise PermissionDenied("Only members of a domain team create data products.")
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_create(actor=request.user, **form.service_kwargs())
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            messages.success(request, f"{product.name} was created as a draft. Add an output port with its schema.")
+            return redirect(product.get_absolute_url())
+    return render(request, "products/dataproduct_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def product_edit(request, domain: str, slug: str):
+    product = _editable_product(request, domain, slug)
+    form = ProductForm(request.POST or None, instance=product, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.product_update(actor=request.user, product=product, **form.service_kwargs())
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(product.get_absolute_url())
+    return render(request, "products/dataproduct_form.html", {"form": form, "product": product, "creating": False})
+
+
+def _port_editor(request, product: DataProduct, port: OutputPort | None):
+    initial_rows = [
+        {key: getattr(field, key) for key in ("name", "data_type", "description", "nullable", "classification")}
+        for field in (port.fields.all() if port else [])
+    ]
+    form = OutputPortForm(request.POST or None, instance=port or OutputPort(product=product))
+    formset = SchemaFieldFormSet(request.POST or None, initial=initial_rows, prefix="fields")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            with transaction.atomic():
+                port = services.port_save(
+                    actor=request.user,
+                    product=product,
+                    port=port,
+                    fields=schema_rows(formset),
+                    **form.cleaned_data,
+                )
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            messages.success(request, f"Port {port.name} saved with {port.fields.count()} fields.")
+            return redirect(product.get_absolute_url() + "#schema")
+    return render(
+        request,
+        "products/outputport_form.html",
+        {"form": form, "formset": formset, "product": product, "port": port},
+    )
+
+
+@login_required
+def port_create(request, domain: str, slug: str):
+    return _port_editor(request, _editable_product(request, domain, slug), None)
+
+
+@login_required
+def port_edit(request, domain: str, slug: str, port_id: int):
+    product = _editable_product(request, domain, slug)
+    return _port_editor(request, product, get_object_or_404(OutputPort, pk=port_id, product=product))
+
+
+@login_required
+@require_POST
+def port_delete(request, domain: str, slug: str, port_id: int):
+    product = _editable_product(request, domain, slug)
+    services.port_delete(actor=request.user, port=get_object_or_404(OutputPort, pk=port_id, product=product))
+    messages.success(request, "Port deleted.")
+    return redirect(product.get_absolute_url() + "#schema")
+
+
+@login_required
+@require_POST
+def product_transition(request, domain: str, slug: str, to_status: str):
+    product = _visible_product(request, domain, slug)
+    if to_status not in DataProduct.Status.values:
+        raise Http404("No such status")
+    form = TransitionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.product_change_status(actor=request.user, product=product, to_status=to_status, comment=comment)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{product.name} is now {DataProduct.Status(to_status).label.lower()}.")
+    return redirect(product.get_absolute_url())
+
+
+@login_required
+@require_POST
+def subscribe(request, domain: str, slug: str):
+    product = _visible_product(request, domain, slug)
+    form = SubscribeForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.subscription_create(actor=request.user, product=product, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Subscribed. The owning team can now see you as a consumer.")
+    else:
+        messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    return redirect(product.get_absolute_url() + "#consumers")
+
+
+@login_required
+@require_POST
+def unsubscribe(request, domain: str, slug: str, subscription_id: int):
+    product = _visible_product(request, domain, slug)
+    subscription = get_object_or_404(Subscription, pk=subscription_id, product=product)
+    services.subscription_delete(actor=request.user, subscription=subscription)
+    messages.success(request, "Subscription removed.")
+    return redirect(product.get_absolute_url() + "#consumers")
+
+
+@login_required
+@require_POST
+def lineage_add(request, domain: str, slug: str):
+    product = _editable_product(request, domain, slug)
+    form = LineageForm(request.POST, user=request.user, product=product)
+    if form.is_valid():
+        try:
+            services.lineage_add(actor=request.user, product=product, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Input recorded.")
+    else:
+        messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    return redirect(product.get_absolute_url() + "#lineage")
+
+
+@login_required
+@require_POST
+def lineage_remove(request, domain: str, slug: str, edge_id: int):
+    product = _editable_product(request, domain, slug)
+    services.lineage_remove(actor=request.user, edge=get_object_or_404(LineageEdge, pk=edge_id, product=product))
+    messages.success(request, "Input removed.")
+    return redirect(product.get_absolute_url() + "#lineage")

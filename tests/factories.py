@@ -1,0 +1,130 @@
+"""factory_boy factories for every model the tests build. One place, shared by all test modules."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from products import permissions
+from products.models import (
+    DataProduct,
+    Domain,
+    LineageEdge,
+    Membership,
+    OutputPort,
+    SchemaField,
+    Subscription,
+    Team,
+)
+
+PASSWORD = "correct horse battery staple"  # noqa: S105
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def persist_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class DomainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Domain
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"domain-{n}")
+    name = factory.LazyAttribute(lambda domain: domain.slug.replace("-", " ").title())
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ["slug"]
+
+    domain = factory.SubFactory(DomainFactory)
+    slug = factory.Sequence(lambda n: f"team-{n}")
+    name = factory.LazyAttribute(lambda team: team.slug.replace("-", " ").title())
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class DataProductFactory(factory.django.DjangoModelFactory):
+    """A product owned by ``owner_team``, with the team's object permissions granted as the services do."""
+
+    class Meta:
+        model = DataProduct
+        skip_postgeneration_save = True
+
+    owner_team = factory.SubFactory(TeamFactory)
+    domain = factory.LazyAttribute(lambda product: product.owner_team.domain)
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    name = factory.LazyAttribute(lambda product: product.slug.replace("-", " ").title())
+    summary = "A product for tests."
+    status = DataProduct.Status.PUBLISHED
+    freshness_minutes = 60
+
+    @factory.post_generation
+    def grant_team(obj, create, extracted, **kwargs):
+        if create:
+            permissions.product_permissions_grant(obj, obj.owner_team)
+
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            from products.models import Tag
+
+            obj.tags.set([Tag.objects.get_or_create(name=name)[0] for name in extracted])
+
+
+class OutputPortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutputPort
+
+    product = factory.SubFactory(DataProductFactory)
+    name = factory.Sequence(lambda n: f"port_{n}")
+    kind = OutputPort.Kind.TABLE
+    location = factory.LazyAttribute(lambda port: f"warehouse.test.{port.name}")
+    version = "1.0.0"
+
+
+class SchemaFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchemaField
+
+    port = factory.SubFactory(OutputPortFactory)
+    name = factory.Sequence(lambda n: f"field_{n}")
+    data_type = "string"
+    position = factory.Sequence(int)
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    product = factory.SubFactory(DataProductFactory)
+    user = factory.SubFactory(UserFactory)
+    purpose = "Reporting"
+
+
+class LineageEdgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineageEdge
+
+    product = factory.SubFactory(DataProductFactory)
+    upstream = factory.SubFactory(DataProductFactory)
