@@ -17,6 +17,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.celery_worker import celery_worker_redis  # noqa: F401 - fixture
 
 REQUIRE_SERVICES = os.environ.get("MESH_REQUIRE_SERVICES") == "1"
 

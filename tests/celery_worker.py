@@ -1,0 +1,56 @@
+"""A real Celery worker over Redis for tests that must prove a job outside eager mode.
+
+The worker runs in a thread of the test process (celery.contrib.testing), so it sees the test database; tests
+using it need ``@pytest.mark.django_db(transaction=True)`` so the worker's connection sees committed rows.
+"""
+
+import os
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from portal.celery import app
+
+
+def _reset_connections() -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker_redis(request):
+    """Start a threaded worker consuming from Redis; tasks sent with ``.delay()`` in the test go to it."""
+    if not request.node.get_closest_marker("redis"):
+        pytest.fail("tests using celery_worker_redis must be marked @pytest.mark.redis")
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
+    app.conf.update(
+        broker_url=redis_url,
+        task_always_eager=False,
+        broker_transport_options={"visibility_timeout": 3600},
+    )
+    _reset_connections()
+    queue = f"mesh-test-{os.getpid()}-{time.monotonic_ns()}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30, queues=[queue]
+    ) as worker:
+        yield worker
+    app.conf.task_default_queue = previous_queue
+    app.conf.update(**previous)
+    _reset_connections()
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
+    """Poll ``condition`` until it returns a truthy value (a worker finishing a job), or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
