@@ -21,6 +21,10 @@ semver_validator = RegexValidator(SEMVER_RE, "Enter a semantic version such as 1
 identifier_validator = RegexValidator(
     r"^[A-Za-z_][A-Za-z0-9_]*$", "Use letters, digits and underscores, starting with a letter or underscore."
 )
+table_name_validator = RegexValidator(
+    r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$",
+    "A table name, optionally schema-qualified: letters, digits and underscores (e.g. sales.bookings).",
+)
 
 
 class Domain(models.Model):
@@ -203,6 +207,14 @@ class OutputPort(models.Model):
     )
     version = models.CharField(max_length=64, default="1.0.0", validators=[semver_validator])
     description = models.TextField(blank=True)
+    # Where the port's rows really live: previews, exports, provisioning and quality checks read from here.
+    warehouse = models.ForeignKey("Warehouse", null=True, blank=True, on_delete=models.SET_NULL, related_name="ports")
+    table = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[table_name_validator],
+        help_text="Table or view in the warehouse, schema-qualified on PostgreSQL (e.g. sales.bookings).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -307,3 +319,226 @@ class LineageEdge(models.Model):
     def clean(self) -> None:
         if bool(self.upstream_id) == bool(self.external_source):
             raise ValidationError("Give either an upstream product or an external source, not both.")
+
+
+# --- Access to data: warehouses, clearances, requests, grants, webhooks ------------------------------------------
+
+
+class Warehouse(models.Model):
+    """A database that holds the ports' tables. Credentials never live in the portal's database: a PostgreSQL
+    warehouse names the environment variable that holds its DSN; a SQLite warehouse gives a file path (relative
+    paths are under ``VAR_DIR``)."""
+
+    class Engine(models.TextChoices):
+        POSTGRESQL = "postgresql", "PostgreSQL"
+        SQLITE = "sqlite", "SQLite"
+
+    name = models.CharField(max_length=100, unique=True)
+    engine = models.CharField(max_length=16, choices=Engine.choices)
+    dsn_env = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z_][A-Z0-9_]*$", "An environment variable name, e.g. WAREHOUSE_DSN.")],
+        help_text="PostgreSQL: the environment variable holding the connection string.",
+    )
+    path = models.CharField(max_length=500, blank=True, help_text="SQLite: the database file.")
+    provision_grants = models.BooleanField(
+        default=True, help_text="PostgreSQL: create a role per grantee and GRANT/REVOKE on approval and expiry."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(engine="postgresql") & ~Q(dsn_env="")) | (Q(engine="sqlite") & ~Q(path="")),
+                name="warehouse_has_location",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Clearance(models.Model):
+    """A user's recorded training or authorisation (e.g. GDPR), granted by an admin until ``expires_at``.
+
+    A valid clearance is what unmasks classified columns: ``gdpr`` covers PII and sensitive columns,
+    ``confidential`` covers confidential ones."""
+
+    class Kind(models.TextChoices):
+        GDPR = "gdpr", "GDPR training (PII and sensitive data)"
+        CONFIDENTIAL = "confidential", "Confidential business data"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clearances")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="clearance_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} until {self.expires_at:%Y-%m-%d}"
+
+    def is_valid(self, now=None) -> bool:
+        return self.expires_at > (now or timezone.now())
+
+
+class AccessRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    class Duration(models.IntegerChoices):
+        DAYS_30 = 30, "30 days"
+        DAYS_90 = 90, "90 days"
+        DAYS_365 = 365, "365 days"
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests")
+    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="access_requests")
+    purpose = models.TextField()
+    duration_days = models.PositiveIntegerField(choices=Duration.choices, default=Duration.DAYS_90)
+    wants_unmasked_pii = models.BooleanField(default=False)
+    renewal_of = models.ForeignKey(
+        "AccessGrant", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_requests"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
+    approvals_required = models.PositiveSmallIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    decision_note = models.TextField(blank=True, editable=False)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "port"], condition=Q(status="pending"), name="access_request_one_pending"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="access_request_status_idx"),
+            models.Index(fields=["requester", "-created_at"], name="access_request_mine_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.requester} → {self.port}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("products:access-request-detail", kwargs={"pk": self.pk})
+
+
+class AccessApproval(models.Model):
+    """One approver's yes. A restricted product needs two distinct ones; the constraint makes it one per person."""
+
+    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "approver"], name="approval_once_per_approver")]
+
+    def __str__(self) -> str:
+        return f"{self.approver} approved #{self.request_id}"
+
+
+class AccessGrant(models.Model):
+    """The access an approved request gives. ``request`` is one-to-one: one decision can never leave two grants."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    class Provisioning(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROVISIONED = "provisioned", "Provisioned"
+        FAILED = "failed", "Failed"
+        DEPROVISIONED = "deprovisioned", "Deprovisioned"
+
+    request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants")
+    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="grants")
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    unmasked_pii = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    end_reason = models.CharField(max_length=300, blank=True)
+    provisioning_state = models.CharField(max_length=16, choices=Provisioning.choices, default=Provisioning.PENDING)
+    provisioning_error = models.TextField(blank=True)
+    provisioned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "port"], condition=Q(status="active"), name="grant_one_active")
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="grant_status_expiry_idx"),
+            models.Index(fields=["provisioning_state"], name="grant_provisioning_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.port} until {self.expires_at:%Y-%m-%d}"
+
+    def is_live(self, now=None) -> bool:
+        return self.status == self.Status.ACTIVE and self.expires_at > (now or timezone.now())
+
+
+class WebhookEndpoint(models.Model):
+    """An external system told about grants, signed with HMAC-SHA256 over the body using ``secret``."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=200, help_text="Shared secret for the X-Mesh-Signature header.")
+    active = models.BooleanField(default=False)
+    event_kinds = models.JSONField(
+        default=list, blank=True, help_text='Event kinds to send, e.g. ["grant.provisioned"]; empty sends all.'
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, kind: str) -> bool:
+        return not self.event_kinds or kind in self.event_kinds
+
+
+class OutboxEvent(models.Model):
+    """A webhook delivery that must not be lost: written in the same transaction as the change it reports."""
+
+    event_id = models.UUIDField(unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=64)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(delivered_at=None), name="outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.endpoint} ({self.event_id})"
