@@ -41,4 +41,4 @@ def notification_inbox(request):
 def notification_read(request):
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     notification_mark_read(user=request.user, notification_ids=ids or None)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "notification-list")
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "inbox")
