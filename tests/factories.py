@@ -128,3 +128,78 @@ class LineageEdgeFactory(factory.django.DjangoModelFactory):
 
     product = factory.SubFactory(DataProductFactory)
     upstream = factory.SubFactory(DataProductFactory)
+
+
+# --- governance ---------------------------------------------------------------------------------------------------
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class CouncilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.Council"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Council {n}")
+    quorum_percent = 50
+    majority = "simple"
+
+
+class SeatFactory(factory.django.DjangoModelFactory):
+    """A domain seat; pass ``is_chair=True, domain=None`` for the chair's seat."""
+
+    class Meta:
+        model = "governance.Seat"
+
+    council = factory.SubFactory(CouncilFactory)
+    domain = factory.SubFactory(DomainFactory)
+    holder = factory.SubFactory(UserFactory)
+    is_chair = False
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.Standard"
+
+    council = factory.SubFactory(CouncilFactory)
+    code = factory.Sequence(lambda n: f"STD-{n + 100:03d}")
+    version = 1
+    kind = "min_quality_score"
+    title = factory.Sequence(lambda n: f"Standard {n}")
+    text = "Products keep their quality score up."
+    rule = factory.LazyFunction(lambda: {"minimum": 70})
+    severity = "warning"
+    effective_from = factory.LazyFunction(lambda: _today())
+    grace_days = 30
+    status = "in_force"
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """A draft resolution by default; ``kind="adopt_standard"`` gets a valid quality-score standard."""
+
+    class Meta:
+        model = "governance.Proposal"
+
+    council = factory.SubFactory(CouncilFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Proposal {n}")
+    motivation = "Because the mesh needs it."
+    kind = "resolution"
+    standard_kind = factory.LazyAttribute(lambda p: "min_quality_score" if p.kind == "adopt_standard" else "")
+    standard_title = factory.LazyAttribute(lambda p: "Quality at least 80" if p.kind == "adopt_standard" else "")
+    standard_text = factory.LazyAttribute(lambda p: "Keep quality at 80 or more." if p.kind == "adopt_standard" else "")
+    rule = factory.LazyAttribute(lambda p: {"minimum": 80} if p.kind == "adopt_standard" else {})
+
+
+class VoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.Vote"
+
+    proposal = factory.SubFactory(ProposalFactory)
+    seat = factory.SubFactory(SeatFactory)
+    choice = "for"
+    cast_by = factory.LazyAttribute(lambda vote: vote.seat.holder)
