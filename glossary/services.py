@@ -1,0 +1,888 @@
+"""Every write to the glossary. Each function runs in one transaction, checks the permission it needs, refuses
+illegal moves with a domain error and writes an audit row.
+
+The review lifecycle: draft → in review → approved → deprecated. A steward returns a term in review to draft with
+a comment. An approved term is edited through a ``TermRevision`` that goes through the same review while the
+approved text stays in force.
+"""
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from glossary import permissions
+from glossary.models import (
+    ConflictFinding,
+    Steward,
+    Term,
+    TermAlias,
+    TermLink,
+    TermRelation,
+    TermRevision,
+    name_key,
+)
+from portal.errors import DomainError, TransitionNotAllowed
+from portal.services import audit_record, notify
+from products.models import DataProduct, Domain, SchemaField
+
+logger = logging.getLogger(__name__)
+
+Status = Term.Status
+
+TERM_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.IN_REVIEW},
+    Status.IN_REVIEW: {Status.APPROVED, Status.DRAFT},
+    Status.APPROVED: {Status.DEPRECATED},
+    Status.DEPRECATED: set(),
+}
+
+TERM_EDITABLE_FIELDS = ("name", "definition", "examples")
+
+
+def _require(allowed: bool, message: str = "You may not do this to this term.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _clean_aliases(values) -> list[str]:
+    if isinstance(values, str):
+        values = values.replace("\n", ",").split(",")
+    seen, result = set(), []
+    for value in values or []:
+        value = (value or "").strip()[:150]
+        if value and name_key(value) and name_key(value) not in seen:
+            seen.add(name_key(value))
+            result.append(value)
+    return result
+
+
+def _aliases_set(term: Term, synonyms, abbreviations) -> None:
+    """Make the term's aliases exactly these synonyms and abbreviations."""
+    wanted = {}
+    for kind, values in ((TermAlias.Kind.ABBREVIATION, abbreviations), (TermAlias.Kind.SYNONYM, synonyms)):
+        for value in _clean_aliases(values):
+            if name_key(value) != term.name_key:
+                wanted[name_key(value)] = (kind, value)
+    term.aliases.exclude(name_key__in=list(wanted)).delete()
+    existing = {alias.name_key: alias for alias in term.aliases.all()}
+    for key, (kind, value) in wanted.items():
+        alias = existing.get(key) or TermAlias(term=term)
+        if alias.pk and alias.kind == kind and alias.name == value:
+            continue
+        alias.kind, alias.name = kind, value
+        alias.save()
+
+
+def _check_name_free(name: str, domain: Domain | None, exclude_pk=None) -> None:
+    slug = slugify(name)[:160] or "term"
+    clash = Term.objects.filter(slug=slug, domain=domain).exclude(pk=exclude_pk)
+    if clash.exists():
+        where = f"the {domain} domain" if domain else "the enterprise-wide glossary"
+        raise DomainError(f"A term named “{name}” already exists in {where}.", field="name")
+
+
+def _validate_text(name: str, definition: str) -> None:
+    if not (name or "").strip():
+        raise DomainError("A term needs a name.", field="name")
+    if not name_key(name):
+        raise DomainError("A term name needs at least one letter or digit.", field="name")
+    if not (definition or "").strip():
+        raise DomainError("A term needs a definition.", field="definition")
+
+
+def stewards_for(term: Term):
+    """Who is asked to review ``term``: the stewards of its domain. When the domain has none (or the term is
+    enterprise-wide), the enterprise-wide stewards, so a term never waits for a reviewer nobody told."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if term.domain_id:
+        domain_stewards = users.filter(glossary_stewardships__domain_id=term.domain_id)
+        if domain_stewards.exists():
+            return domain_stewards.distinct()
+    return users.filter(glossary_stewardships__domain__isnull=True).distinct()
+
+
+@transaction.atomic
+def term_create(
+    *,
+    actor,
+    name: str,
+    definition: str,
+    domain: Domain | None = None,
+    examples: str = "",
+    synonyms=(),
+    abbreviations=(),
+) -> Term:
+    _require(permissions.can_create_term(actor), "Sign in to propose a term.")
+    name = (name or "").strip()
+    _validate_text(name, definition)
+    _check_name_free(name, domain)
+    term = Term(name=name, definition=definition, domain=domain, examples=examples or "", author=actor)
+    try:
+        with transaction.atomic():
+            term.save()
+    except IntegrityError as exc:
+        raise DomainError(f"A term named “{name}” already exists there.", field="name") from exc
+    _aliases_set(term, synonyms, abbreviations)
+    audit_record(actor=actor, action="term.create", target=term, to_state=term.status)
+    return term
+
+
+def _lock(term: Term) -> Term:
+    return Term.objects.select_for_update().get(pk=term.pk)
+
+
+@transaction.atomic
+def term_update(*, actor, term: Term, synonyms=None, abbreviations=None, **data):
+    """Edit a draft in place, or, for an approved term, propose a revision (returned instead of the term)."""
+    term = _lock(term)
+    _require(permissions.can_edit_term(actor, term), "You may not edit this term.")
+    unknown = set(data) - set(TERM_EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown term fields: {', '.join(sorted(unknown))}.")
+    if term.status == Status.APPROVED:
+        return revision_propose(actor=actor, term=term, synonyms=synonyms, abbreviations=abbreviations, **data)
+    if term.status != Status.DRAFT:
+        raise TransitionNotAllowed(f"A term {term.get_status_display().lower()} cannot be edited.")
+    name = (data.get("name", term.name) or "").strip()
+    _validate_text(name, data.get("definition", term.definition))
+    if name != term.name:
+        _check_name_free(name, term.domain, exclude_pk=term.pk)
+    for key, value in data.items():
+        setattr(term, key, value.strip() if key == "name" else value)
+    term.save()
+    if synonyms is not None or abbreviations is not None:
+        current = _alias_lists(term)
+        _aliases_set(
+            term,
+            current["synonyms"] if synonyms is None else synonyms,
+            current["abbreviations"] if abbreviations is None else abbreviations,
+        )
+    audit_record(actor=actor, action="term.update", target=term, data={"changed": sorted(data)})
+    return term
+
+
+def _alias_lists(term: Term) -> dict:
+    aliases = list(term.aliases.all())
+    return {
+        "synonyms": [a.name for a in aliases if a.kind == TermAlias.Kind.SYNONYM],
+        "abbreviations": [a.name for a in aliases if a.kind == TermAlias.Kind.ABBREVIATION],
+    }
+
+
+def term_transition_check(term: Term, to_status: str) -> None:
+    if to_status not in TERM_TRANSITIONS.get(term.status, set()):
+        raise TransitionNotAllowed(
+            f"A term that is {term.get_status_display().lower()} cannot become {Status(to_status).label.lower()}."
+        )
+
+
+def _move(term: Term, *, actor, to_status: str, comment: str = "", action: str) -> Term:
+    term_transition_check(term, to_status)
+    from_status = term.status
+    term.status = to_status
+    term.save()
+    audit_record(actor=actor, action=action, target=term, from_state=from_status, to_state=to_status, comment=comment)
+    return term
+
+
+@transaction.atomic
+def term_submit(*, actor, term: Term) -> Term:
+    term = _lock(term)
+    _require(permissions.can_submit_term(actor, term), "Only the author or a steward submits this term.")
+    term = _move(term, actor=actor, to_status=Status.IN_REVIEW, action="term.submit")
+    term.review_comment = ""
+    term.save(update_fields=["review_comment", "updated_at"])
+    reviewers = [user for user in stewards_for(term) if user.pk != term.author_id]
+    notify(
+        reviewers,
+        kind="glossary.review",
+        title=f"Term to review: {term.name} ({term.scope_label})",
+        body="A term was submitted for review.",
+        url=term.get_absolute_url(),
+        dedupe_key=f"glossary:review:{term.pk}:{timezone.now().isoformat()}",
+        email=False,
+    )
+    return term
+
+
+@transaction.atomic
+def term_approve(*, actor, term: Term, comment: str = "") -> Term:
+    term = _lock(term)
+    if term.author_id == getattr(actor, "pk", None):
+        raise DomainError("Nobody approves their own term: another steward must review it.", field="status")
+    _require(permissions.can_review_term(actor, term), "Only a steward of this term's domain approves it.")
+    term_transition_check(term, Status.APPROVED)
+    term.approved_by, term.approved_at, term.review_comment = actor, timezone.now(), comment
+    term = _move(term, actor=actor, to_status=Status.APPROVED, comment=comment, action="term.approve")
+    if term.author_id:
+        notify(
+            [term.author_id],
+            kind="glossary.approved",
+            title=f"Your term {term.name} was approved",
+            url=term.get_absolute_url(),
+            email=False,
+        )
+    return term
+
+
+@transaction.atomic
+def term_return(*, actor, term: Term, comment: str) -> Term:
+    term = _lock(term)
+    if term.author_id == getattr(actor, "pk", None):
+        raise DomainError("Nobody reviews their own term.", field="status")
+    _require(permissions.can_review_term(actor, term), "Only a steward of this term's domain reviews it.")
+    if not (comment or "").strip():
+        raise DomainError("Say what needs to change when returning a term.", field="comment")
+    term_transition_check(term, Status.DRAFT)
+    term.review_comment = comment
+    term = _move(term, actor=actor, to_status=Status.DRAFT, comment=comment, action="term.return")
+    if term.author_id:
+        notify(
+            [term.author_id],
+            kind="glossary.returned",
+            title=f"Your term {term.name} was returned",
+            body=comment,
+            url=term.get_absolute_url(),
+            email=False,
+        )
+    return term
+
+
+@transaction.atomic
+def term_deprecate(*, actor, term: Term, replaced_by: Term | None = None, comment: str = "") -> Term:
+    term = _lock(term)
+    _require(permissions.can_deprecate_term(actor, term), "Only a steward deprecates this term.")
+    term_transition_check(term, Status.DEPRECATED)
+    if replaced_by is not None:
+        if replaced_by.pk == term.pk:
+            raise DomainError("A term cannot replace itself.", field="replaced_by")
+        if replaced_by.status != Status.APPROVED:
+            raise DomainError("The replacement must be an approved term.", field="replaced_by")
+        term.replaced_by = replaced_by
+        TermRelation.objects.get_or_create(
+            source=term, target=replaced_by, kind=TermRelation.Kind.REPLACED_BY, defaults={"created_by": actor}
+        )
+    return _move(term, actor=actor, to_status=Status.DEPRECATED, comment=comment, action="term.deprecate")
+
+
+def term_change_status(*, actor, term: Term, action: str, comment: str = "", replaced_by=None) -> Term:
+    """One door for pages and API: ``action`` is submit, approve, return or deprecate."""
+    if action == "submit":
+        return term_submit(actor=actor, term=term)
+    if action == "approve":
+        return term_approve(actor=actor, term=term, comment=comment)
+    if action == "return":
+        return term_return(actor=actor, term=term, comment=comment)
+    if action == "deprecate":
+        return term_deprecate(actor=actor, term=term, replaced_by=replaced_by, comment=comment)
+    raise DomainError(f"Unknown action “{action}”.", field="status")
+
+
+# --- Revisions of approved terms --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def revision_propose(*, actor, term: Term, synonyms=None, abbreviations=None, **data) -> TermRevision:
+    """Propose new text for an approved term. One pending revision per term; its author may refine it."""
+    term = _lock(term)
+    _require(permissions.can_edit_term(actor, term), "You may not edit this term.")
+    if term.status != Status.APPROVED:
+        raise TransitionNotAllowed("Only an approved term is revised; edit a draft directly.")
+    pending = term.revisions.select_for_update().filter(status=TermRevision.Status.PENDING).first()
+    if pending and pending.author_id != actor.pk:
+        raise DomainError(
+            "Another revision of this term is waiting for review; it must be decided first.", field="name"
+        )
+    current = _alias_lists(term)
+    name = (data.get("name", term.name) or "").strip()
+    definition = data.get("definition", term.definition)
+    _validate_text(name, definition)
+    if name != term.name:
+        _check_name_free(name, term.domain, exclude_pk=term.pk)
+    revision = pending or TermRevision(term=term, author=actor)
+    revision.name, revision.definition = name, definition
+    revision.examples = data.get("examples", term.examples) or ""
+    revision.synonyms = _clean_aliases(current["synonyms"] if synonyms is None else synonyms)
+    revision.abbreviations = _clean_aliases(current["abbreviations"] if abbreviations is None else abbreviations)
+    try:
+        with transaction.atomic():
+            revision.save()
+    except IntegrityError as exc:
+        raise DomainError("Another revision of this term is waiting for review.", field="name") from exc
+    audit_record(actor=actor, action="term.revision.propose", target=term, data={"revision": revision.pk})
+    notify(
+        [user for user in stewards_for(term) if user.pk != actor.pk],
+        kind="glossary.review",
+        title=f"Revision to review: {term.name}",
+        url=term.get_absolute_url(),
+        dedupe_key=f"glossary:revision:{revision.pk}",
+        email=False,
+    )
+    return revision
+
+
+def _lock_revision(revision: TermRevision) -> TermRevision:
+    revision = TermRevision.objects.select_for_update().select_related("term").get(pk=revision.pk)
+    if revision.status != TermRevision.Status.PENDING:
+        raise TransitionNotAllowed("This revision was already decided.")
+    return revision
+
+
+@transaction.atomic
+def revision_approve(*, actor, revision: TermRevision, comment: str = "") -> Term:
+    revision = _lock_revision(revision)
+    if revision.author_id == getattr(actor, "pk", None):
+        raise DomainError("Nobody approves their own revision: another steward must review it.", field="status")
+    _require(permissions.can_review_revision(actor, revision), "Only a steward of this term's domain approves it.")
+    term = _lock(revision.term)
+    if term.status != Status.APPROVED:
+        raise TransitionNotAllowed("The term is no longer approved; this revision cannot apply.")
+    if revision.name != term.name:
+        _check_name_free(revision.name, term.domain, exclude_pk=term.pk)
+    term.name, term.definition, term.examples = revision.name, revision.definition, revision.examples
+    term.approved_by, term.approved_at = actor, timezone.now()
+    term.save()
+    _aliases_set(term, revision.synonyms, revision.abbreviations)
+    revision.status, revision.reviewer, revision.comment = TermRevision.Status.APPROVED, actor, comment
+    revision.decided_at = timezone.now()
+    revision.save()
+    audit_record(
+        actor=actor,
+        action="term.revision.approve",
+        target=term,
+        from_state="pending",
+        to_state="approved",
+        comment=comment,
+        data={"revision": revision.pk},
+    )
+    return term
+
+
+@transaction.atomic
+def revision_return(*, actor, revision: TermRevision, comment: str) -> TermRevision:
+    revision = _lock_revision(revision)
+    if revision.author_id == getattr(actor, "pk", None):
+        raise DomainError("Nobody reviews their own revision.", field="status")
+    _require(permissions.can_review_revision(actor, revision), "Only a steward of this term's domain reviews it.")
+    if not (comment or "").strip():
+        raise DomainError("Say what needs to change when returning a revision.", field="comment")
+    revision.status, revision.reviewer, revision.comment = TermRevision.Status.RETURNED, actor, comment
+    revision.decided_at = timezone.now()
+    revision.save()
+    audit_record(
+        actor=actor,
+        action="term.revision.return",
+        target=revision.term,
+        from_state="pending",
+        to_state="returned",
+        comment=comment,
+        data={"revision": revision.pk},
+    )
+    return revision
+
+
+# --- Relations --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relation_add(*, actor, source: Term, target: Term, kind: str, explanation: str = "") -> TermRelation:
+    source = _lock(source)
+    _require(permissions.can_relate_terms(actor, source), "Only the term's stewards relate it to other terms.")
+    if not permissions.can_view_term(actor, target):
+        raise DomainError("No such term.", field="target")
+    if kind not in TermRelation.Kind.values:
+        raise DomainError(f"Unknown relation kind “{kind}”.", field="kind")
+    if source.pk == target.pk:
+        raise DomainError("A term cannot be related to itself.", field="target")
+    explanation = (explanation or "").strip()
+    if kind == TermRelation.Kind.DIFFERS_FROM and not explanation:
+        raise DomainError("Explain how the two terms differ.", field="explanation")
+    if TermRelation.objects.filter(source=source, target=target, kind=kind).exists():
+        raise DomainError("These terms are already related that way.", field="target")
+    try:
+        with transaction.atomic():
+            relation = TermRelation.objects.create(
+                source=source, target=target, kind=kind, explanation=explanation, created_by=actor
+            )
+    except IntegrityError as exc:
+        raise DomainError("These terms are already related that way.", field="target") from exc
+    audit_record(actor=actor, action="term.relation.add", target=source, data={"kind": kind, "target": target.pk})
+    return relation
+
+
+@transaction.atomic
+def relation_remove(*, actor, relation: TermRelation) -> None:
+    _require(permissions.can_relate_terms(actor, relation.source), "Only the term's stewards remove relations.")
+    audit_record(
+        actor=actor,
+        action="term.relation.remove",
+        target=relation.source,
+        data={"kind": relation.kind, "target": relation.target_id},
+    )
+    relation.delete()
+
+
+# --- Links to the catalog ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def link_field(*, actor, term: Term, field: SchemaField) -> TermLink:
+    """Attach an approved term to a schema field (replacing the field's previous term, if any)."""
+    product = DataProduct.objects.select_for_update().get(pk=field.port.product_id)
+    if term.status != Status.APPROVED:
+        raise DomainError("Only approved terms are linked to fields.", field="term")
+    _require(permissions.can_link_term(actor, term, product), "Only the owning team links its fields to terms.")
+    link = TermLink.objects.select_for_update().filter(field=field).first()
+    previous = link.term_id if link else None
+    if link and link.term_id == term.pk:
+        return link
+    if link:
+        link.term, link.created_by, link.created_at = term, actor, timezone.now()
+        link.save()
+    else:
+        link = TermLink.objects.create(term=term, field=field, created_by=actor)
+    audit_record(
+        actor=actor,
+        action="term.link",
+        target=product,
+        data={"term": term.pk, "field": field.name, "previous_term": previous},
+    )
+    return link
+
+
+@transaction.atomic
+def link_product(*, actor, term: Term, product: DataProduct) -> TermLink:
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    if term.status != Status.APPROVED:
+        raise DomainError("Only approved terms are linked to products.", field="term")
+    _require(permissions.can_link_term(actor, term, product), "Only the owning team links its product to terms.")
+    link, created = TermLink.objects.get_or_create(term=term, product=product, defaults={"created_by": actor})
+    if created:
+        audit_record(actor=actor, action="term.link", target=product, data={"term": term.pk})
+    return link
+
+
+@transaction.atomic
+def link_remove(*, actor, link: TermLink) -> None:
+    product = link.product if link.product_id else link.field.port.product
+    _require(permissions.can_unlink(actor, product), "Only the owning team removes its links.")
+    audit_record(
+        actor=actor,
+        action="term.unlink",
+        target=product,
+        data={"term": link.term_id, "field": link.field.name if link.field_id else None},
+    )
+    link.delete()
+
+
+# --- Escalation to the council ----------------------------------------------------------------------------------
+
+
+def governance_available() -> bool:
+    try:
+        from governance import services as governance_services  # noqa: F401
+        from governance import signals as governance_signals  # noqa: F401
+    except ImportError:
+        return False
+    return hasattr(governance_services, "proposal_create") and hasattr(governance_signals, "proposal_accepted")
+
+
+@transaction.atomic
+def term_escalate(*, actor, term: Term, council=None, motivation: str = ""):
+    """Hand a term to the council as an "adopt term" proposal; when the council accepts it, the term is approved
+    (see ``term_adopt_from_proposal``)."""
+    term = _lock(term)
+    _require(permissions.can_escalate_term(actor, term), "Only the author or a steward escalates this term.")
+    if term.council_proposal_id:
+        raise DomainError("This term is already before the council.", field="status")
+    if not governance_available():
+        raise DomainError("The council workflow is not available in this installation.", field="status")
+    from governance import services as governance_services
+
+    if council is None:
+        from governance.models import Council
+
+        council = Council.objects.order_by("pk").first()
+        if council is None:
+            raise DomainError("There is no council to escalate to.", field="council")
+    proposal = governance_services.proposal_create(
+        actor=actor,
+        council=council,
+        kind="adopt_term",
+        title=f"Adopt the term “{term.name}” ({term.scope_label})",
+        motivation=motivation or f"Adopt this definition of {term.name}:\n\n{term.definition}",
+        payload={"term_id": term.pk},
+    )
+    term.council_proposal_id = proposal.pk
+    term.save(update_fields=["council_proposal_id", "updated_at"])
+    audit_record(actor=actor, action="term.escalate", target=term, data={"proposal": proposal.pk})
+    return proposal
+
+
+@transaction.atomic
+def term_adopt_from_proposal(*, proposal, accepted: bool) -> Term | None:
+    """The council decided an "adopt term" proposal: approve the term on acceptance; on rejection, send it back
+    to draft with the council's outcome as the comment. Safe to call twice."""
+    payload = getattr(proposal, "payload", None) or {}
+    if getattr(proposal, "kind", "") != "adopt_term" or "term_id" not in payload:
+        return None
+    term = Term.objects.select_for_update().filter(pk=payload["term_id"]).first()
+    if term is None:
+        return None
+    from_status = term.status
+    if accepted and term.status in (Status.DRAFT, Status.IN_REVIEW):
+        term.status, term.approved_at, term.approved_by = Status.APPROVED, timezone.now(), None
+        term.review_comment = "Adopted by the council."
+    elif not accepted and term.status == Status.IN_REVIEW:
+        term.status, term.review_comment = Status.DRAFT, "The council rejected the proposal to adopt this term."
+    else:
+        return term
+    term.council_proposal_id = None if not accepted else term.council_proposal_id
+    term.save()
+    audit_record(
+        actor=None,
+        action="term.council.accept" if accepted else "term.council.reject",
+        target=term,
+        from_state=from_status,
+        to_state=term.status,
+        data={"proposal": proposal.pk},
+    )
+    return term
+
+
+# --- Stewards ---------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def steward_assign(*, actor, user, domain: Domain | None) -> Steward:
+    _require(getattr(actor, "is_superuser", False), "Only an admin appoints stewards.")
+    steward, created = Steward.objects.get_or_create(user=user, domain=domain)
+    if created:
+        audit_record(actor=actor, action="glossary.steward.assign", target=steward)
+    return steward
+
+
+# --- CSV import and export --------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["name", "domain", "definition", "synonyms", "abbreviations", "examples", "status"]
+IMPORT_MAX_ROWS = 5000
+
+
+@dataclass
+class ImportResult:
+    mode: str  # "all_or_nothing" or "good_rows"
+    rows: int = 0
+    created: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # (line number, message)
+
+    @property
+    def imported(self) -> int:
+        return len(self.created)
+
+    @property
+    def summary(self) -> str:
+        if not self.errors:
+            return f"Imported {self.imported} of {self.rows} rows."
+        if self.mode == "all_or_nothing":
+            return f"Imported nothing: {len(self.errors)} of {self.rows} rows have errors (all or nothing)."
+        return (
+            f"Imported {self.imported} of {self.rows} rows; skipped {len(self.errors)} bad rows (only the good rows)."
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "mode": self.mode,
+            "rows": self.rows,
+            "imported": self.imported,
+            "summary": self.summary,
+            "created": [{"id": term.pk, "name": term.name, "status": term.status} for term in self.created],
+            "errors": [{"line": line, "message": message} for line, message in self.errors],
+        }
+
+
+def _decode(data) -> str:
+    if isinstance(data, bytes):
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise DomainError("The file is neither UTF-8 nor Windows-1252 text.", field="file")
+    return data
+
+
+def terms_import(*, actor, data, good_rows_only: bool = False, submit: bool = False) -> ImportResult:
+    """Import terms from CSV (header: name, domain, definition, synonyms, abbreviations, examples[, status]).
+
+    Imported terms enter as drafts, or in review with ``submit`` (or a row's status ``in_review``); an import never
+    approves. Each bad row is reported with its line number. By default the import is all or nothing; with
+    ``good_rows_only`` the good rows are imported and the bad ones reported.
+    """
+    _require(permissions.can_import_terms(actor), "Only stewards import terms.")
+    result = ImportResult(mode="good_rows" if good_rows_only else "all_or_nothing")
+    try:
+        text = _decode(data)
+        reader = csv.DictReader(io.StringIO(text))
+        header = [(column or "").strip().lower() for column in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise DomainError(f"This is not a readable CSV file: {exc}.", field="file") from exc
+    if "name" not in header or "definition" not in header:
+        raise DomainError("The first line must name the columns; name and definition are required.", field="file")
+    reader.fieldnames = header
+    domains = {domain.slug: domain for domain in Domain.objects.all()}
+    domains.update({domain.name.lower(): domain for domain in domains.copy().values()})
+    existing = set(Term.objects.values_list("domain_id", "slug"))
+    seen: dict = {}
+    good: list = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            result.rows += 1
+            if result.rows > IMPORT_MAX_ROWS:
+                raise DomainError(f"An import holds at most {IMPORT_MAX_ROWS} rows.", field="file")
+            problem, spec = _import_row(row, domains, existing, seen, line, submit)
+            if problem:
+                result.errors.append((line, problem))
+            else:
+                good.append((line, spec))
+    except csv.Error as exc:
+        result.errors.append((reader.line_num, f"unreadable CSV: {exc}"))
+    if result.errors and not good_rows_only:
+        return result
+    with transaction.atomic():
+        for line, spec in good:
+            wants_review = spec.pop("submit")
+            try:
+                with transaction.atomic():
+                    term = term_create(actor=actor, **spec)
+                    if wants_review:
+                        term = term_submit(actor=actor, term=term)
+            except DomainError as error:
+                result.errors.append((line, error.message))
+                if not good_rows_only:
+                    transaction.set_rollback(True)
+                    result.created = []
+                    return result
+                continue
+            result.created.append(term)
+        audit_record(
+            actor=actor,
+            action="term.import",
+            target=actor,
+            data={"rows": result.rows, "imported": result.imported, "errors": len(result.errors), "mode": result.mode},
+        )
+    result.errors.sort()
+    return result
+
+
+def _import_row(row: dict, domains: dict, existing: set, seen: dict, line: int, submit: bool):
+    if None in row:
+        return "too many columns", None
+    name = (row.get("name") or "").strip()
+    definition = (row.get("definition") or "").strip()
+    if not name or not name_key(name):
+        return "name is missing", None
+    if len(name) > 150:
+        return "name is longer than 150 characters", None
+    if not definition:
+        return f"“{name}”: definition is missing", None
+    domain_text = (row.get("domain") or "").strip()
+    domain = None
+    if domain_text and domain_text.lower() not in ("enterprise", "enterprise-wide", "*"):
+        domain = domains.get(domain_text) or domains.get(domain_text.lower())
+        if domain is None:
+            return f"“{name}”: unknown domain “{domain_text}”", None
+    status = (row.get("status") or "").strip().lower().replace(" ", "_")
+    if status not in ("", "draft", "in_review"):
+        return f"“{name}”: status “{status}” cannot be imported (use draft or in_review; imports are reviewed)", None
+    slug = slugify(name)[:160] or "term"
+    key = (domain.pk if domain else None, slug)
+    if key in seen:
+        return f"“{name}”: duplicate of line {seen[key]} in this file", None
+    seen[key] = line
+    if key in existing:
+        return f"“{name}”: a term with this name already exists in {domain or 'the enterprise-wide glossary'}", None
+    return None, {
+        "name": name,
+        "definition": definition,
+        "domain": domain,
+        "examples": (row.get("examples") or "").strip(),
+        "synonyms": (row.get("synonyms") or "").replace(";", ","),
+        "abbreviations": (row.get("abbreviations") or "").replace(";", ","),
+        "submit": submit or status == "in_review",
+    }
+
+
+def _csv_safe(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    value = value or ""
+    risky = value[:1] in ("=", "+", "@", "\t", "\r") or (value[:1] == "-" and value[1:2] not in (" ", ""))
+    return "'" + value if risky else value
+
+
+def terms_export_rows(terms) -> list[list[str]]:
+    """CSV rows (header first) for these terms; ``terms`` come from a selector that decided visibility."""
+    rows = [CSV_COLUMNS]
+    for term in terms:
+        aliases = list(term.aliases.all())
+        rows.append(
+            [
+                term.name,
+                term.domain.slug if term.domain_id else "",
+                term.definition,
+                "; ".join(a.name for a in aliases if a.kind == TermAlias.Kind.SYNONYM),
+                "; ".join(a.name for a in aliases if a.kind == TermAlias.Kind.ABBREVIATION),
+                term.examples,
+                term.status,
+            ]
+        )
+        rows[-1] = [_csv_safe(value) for value in rows[-1]]
+    return rows
+
+
+# --- Conflict detection -----------------------------------------------------------------------------------------
+
+
+def _field_label(field: SchemaField) -> str:
+    product = field.port.product
+    return f"{product.domain.slug}/{product.slug} · {field.port.name}.{field.name}"
+
+
+def _current_findings() -> dict:
+    """What holds right now: ``{key: (kind, description, term ids, field id, domain ids)}``."""
+    found: dict = {}
+    live = Term.objects.filter(status__in=[Status.APPROVED, Status.DEPRECATED]).select_related("domain")
+    by_key: dict = {}
+    for term in live:
+        by_key.setdefault(term.name_key, []).append(term)
+    differs = {
+        frozenset((source, target))
+        for source, target in TermRelation.objects.filter(kind=TermRelation.Kind.DIFFERS_FROM).values_list(
+            "source_id", "target_id"
+        )
+    }
+    for terms in by_key.values():
+        terms.sort(key=lambda t: t.pk)
+        for i, first in enumerate(terms):
+            for second in terms[i + 1 :]:
+                if first.domain_id == second.domain_id or frozenset((first.pk, second.pk)) in differs:
+                    continue
+                found[f"same_name:{first.pk}:{second.pk}"] = (
+                    ConflictFinding.Kind.SAME_NAME,
+                    f"“{first.name}” is defined in {first.scope_label} and in {second.scope_label} with no "
+                    "“differs from” relation saying how they differ.",
+                    [first.pk, second.pk],
+                    None,
+                    {first.domain_id, second.domain_id},
+                )
+
+    links = TermLink.objects.select_related(
+        "term", "term__domain", "field__port__product__domain", "product__domain"
+    ).filter(Q(term__status=Status.DEPRECATED) | Q(field__isnull=False))
+    keys_to_terms: dict = {}
+    for term in Term.objects.filter(status=Status.APPROVED).only("pk", "name", "name_key", "domain_id"):
+        keys_to_terms.setdefault(term.name_key, set()).add(term)
+    for alias in TermAlias.objects.filter(term__status=Status.APPROVED).select_related("term"):
+        keys_to_terms.setdefault(alias.name_key, set()).add(alias.term)
+    for link in links:
+        target = (
+            _field_label(link.field) if link.field_id else f"product {link.product.domain.slug}/{link.product.slug}"
+        )
+        if link.term.status == Status.DEPRECATED:
+            replacement = f" Use {link.term.replaced_by.name} instead." if link.term.replaced_by_id else ""
+            found[f"deprecated_link:{link.pk}"] = (
+                ConflictFinding.Kind.DEPRECATED_LINK,
+                f"{target} is linked to the deprecated term “{link.term.name}”.{replacement}",
+                [link.term_id],
+                link.field_id,
+                {link.term.domain_id},
+            )
+        if not link.field_id:
+            continue
+        named = keys_to_terms.get(name_key(link.field.name), set())
+        own_keys = {link.term.name_key}
+        if named and not any(term.pk == link.term_id for term in named) and name_key(link.field.name) not in own_keys:
+            for other in sorted(named, key=lambda t: t.pk):
+                found[f"name_mismatch:{link.field_id}:{link.term_id}:{other.pk}"] = (
+                    ConflictFinding.Kind.NAME_MISMATCH,
+                    f"{target} is named like “{other.name}” but linked to “{link.term.name}”.",
+                    [link.term_id, other.pk],
+                    link.field_id,
+                    {link.term.domain_id, other.domain_id},
+                )
+    return found
+
+
+def conflicts_detect() -> dict:
+    """Find glossary conflicts and keep one finding per key: new ones are created and their stewards notified
+    once; ones that still hold are touched; ones that no longer hold are resolved. Running it twice changes
+    nothing the second time but ``last_seen``."""
+    now = timezone.now()
+    current = _current_findings()
+    created = reopened = resolved = 0
+    with transaction.atomic():
+        existing = {finding.key: finding for finding in ConflictFinding.objects.select_for_update()}
+        for key, finding in existing.items():
+            if key not in current and finding.resolved_at is None:
+                finding.resolved_at = now
+                finding.save(update_fields=["resolved_at"])
+                resolved += 1
+        fresh = []
+        for key, (kind, description, term_ids, field_id, domain_ids) in current.items():
+            finding = existing.get(key)
+            if finding is None:
+                try:
+                    with transaction.atomic():
+                        finding = ConflictFinding.objects.create(
+                            kind=kind,
+                            key=key,
+                            description=description,
+                            field_id=field_id,
+                            first_seen=now,
+                            last_seen=now,
+                        )
+                except IntegrityError:  # another run created it a moment ago
+                    continue
+                finding.terms.set(term_ids)
+                created += 1
+                fresh.append((finding, domain_ids))
+            else:
+                if finding.resolved_at is not None:
+                    reopened += 1
+                finding.last_seen, finding.resolved_at, finding.description = now, None, description
+                finding.save(update_fields=["last_seen", "resolved_at", "description"])
+                fresh.append((finding, domain_ids))
+        for finding, domain_ids in fresh:
+            _finding_notify(finding, domain_ids)
+    return {"open": len(current), "created": created, "reopened": reopened, "resolved": resolved}
+
+
+def _finding_notify(finding: ConflictFinding, domain_ids: set) -> None:
+    from django.contrib.auth import get_user_model
+
+    domains = {pk for pk in domain_ids if pk}
+    recipients = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(glossary_stewardships__domain__isnull=True) | Q(glossary_stewardships__domain_id__in=domains))
+        .distinct()
+    )
+    notify(
+        recipients,
+        kind="glossary.conflict",
+        title=f"Glossary conflict: {finding.get_kind_display().lower()}",
+        body=finding.description,
+        url=reverse("glossary:conflict-list"),
+        dedupe_key=f"glossary:finding:{finding.key}",
+        email=False,
+    )
