@@ -7,6 +7,13 @@ app_name = "products"
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("new/", views.product_create, name="product-create"),
+    path("my-access/", views.my_access, name="my-access"),
+    path("access/requests/<int:pk>/", views.access_request_detail, name="access-request-detail"),
+    path("access/requests/<int:pk>/approve/", views.access_request_approve, name="access-request-approve"),
+    path("access/requests/<int:pk>/reject/", views.access_request_reject, name="access-request-reject"),
+    path("access/requests/<int:pk>/withdraw/", views.access_request_withdraw, name="access-request-withdraw"),
+    path("access/grants/<int:pk>/revoke/", views.grant_revoke, name="grant-revoke"),
+    path("access/grants/<int:pk>/renew/", views.grant_renew, name="grant-renew"),
     path("<slug:domain>/<slug:slug>/", views.product_detail, name="product-detail"),
     path("<slug:domain>/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path(
@@ -25,4 +32,11 @@ urlpatterns = [
     ),
     path("<slug:domain>/<slug:slug>/lineage/", views.lineage_add, name="lineage-add"),
     path("<slug:domain>/<slug:slug>/lineage/<int:edge_id>/delete/", views.lineage_remove, name="lineage-remove"),
+    path(
+        "<slug:domain>/<slug:slug>/ports/<int:port_id>/request-access/",
+        views.access_request_create,
+        name="access-request-create",
+    ),
+    path("<slug:domain>/<slug:slug>/ports/<int:port_id>/preview/", views.port_preview, name="port-preview"),
+    path("<slug:domain>/<slug:slug>/ports/<int:port_id>/export.csv", views.port_export, name="port-export"),
 ]

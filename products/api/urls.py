@@ -8,3 +8,6 @@ def register_routes(router) -> None:
     router.register("ports", views.OutputPortViewSet, basename="port")
     router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
     router.register("lineage", views.LineageEdgeViewSet, basename="lineage")
+    router.register("access-requests", views.AccessRequestViewSet, basename="access-request")
+    router.register("access-grants", views.AccessGrantViewSet, basename="access-grant")
+    router.register("clearances", views.ClearanceViewSet, basename="clearance")

@@ -1,5 +1,6 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch, Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -8,16 +9,32 @@ from rest_framework.response import Response
 
 from products import permissions, selectors, services
 from products.api.serializers import (
+    AccessDecisionSerializer,
+    AccessGrantSerializer,
+    AccessRequestSerializer,
+    ClearanceSerializer,
     DataProductSerializer,
     DomainSerializer,
+    GrantRevokeSerializer,
     LineageEdgeSerializer,
     OutputPortSerializer,
+    PortPreviewSerializer,
     StatusChangeSerializer,
     SubscriptionSerializer,
     TeamSerializer,
 )
 from products.filters import ProductFilter
-from products.models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, Subscription, Team
+from products.models import (
+    AccessRequest,
+    DataProduct,
+    Domain,
+    LineageEdge,
+    OutputPort,
+    SchemaField,
+    Subscription,
+    Team,
+)
+from products.warehouse import WarehouseError
 
 
 def _refuse_unless(allowed: bool, message: str = "Only the owning team may change this product.") -> None:
@@ -148,6 +165,39 @@ class OutputPortViewSet(viewsets.ModelViewSet):
         _refuse_unless(permissions.can_edit_product(self.request.user, instance.product))
         services.port_delete(actor=self.request.user, port=instance)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("ordering", str, description="A column, or -column for descending."),
+            OpenApiParameter("where", str, description="Filter: a column that must equal ``value``."),
+            OpenApiParameter("value", str),
+        ],
+        responses=PortPreviewSerializer,
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def preview(self, request, pk=None):
+        """Up to 50 rows of the port's table, with classified columns masked unless you are cleared for them.
+
+        Needs a live access grant on the port (or membership of the owning team). Filtering or ordering on a
+        masked column is refused."""
+        port = self.get_object()
+        port = selectors.port_for_data(user=request.user, pk=port.pk)
+        try:
+            data = selectors.port_data_read(
+                user=request.user,
+                port=port,
+                ordering=request.query_params.get("ordering", "")[:64],
+                where=request.query_params.get("where", "")[:64],
+                value=request.query_params.get("value", "")[:500],
+                limit=50,
+            )
+        except DjangoPermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from error
+        except WarehouseError as error:
+            return Response({"detail": f"The warehouse could not answer: {error}"}, status=503)
+        return Response(
+            {"columns": data.columns, "masked": sorted(data.masked), "rows": [list(row) for row in data.rows]}
+        )
+
 
 class SubscriptionViewSet(
     mixins.ListModelMixin,
@@ -204,3 +254,94 @@ class LineageEdgeViewSet(
     def perform_destroy(self, instance):
         _refuse_unless(permissions.can_edit_product(self.request.user, instance.product))
         services.lineage_remove(actor=self.request.user, edge=instance)
+
+
+# --- Access to data ------------------------------------------------------------------------------------------
+
+
+class AccessRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Access requests: your own, plus those on products whose access you decide.
+
+    Create one for a published product's port with a purpose and a duration; approvers ``approve`` or ``reject``
+    (with a ``note``); the requester may ``withdraw``. Status and decisions are never writable fields."""
+
+    serializer_class = AccessRequestSerializer
+    filterset_fields = ["status", "port"]
+
+    def get_queryset(self):
+        return selectors.access_requests_visible(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.access_request_create(
+            actor=self.request.user,
+            port=data["port"],
+            purpose=data.get("purpose", ""),
+            duration_days=data.get("duration_days", AccessRequest.Duration.DAYS_90),
+            wants_unmasked_pii=data.get("wants_unmasked_pii", False),
+            renewal_of=data.get("renewal_of"),
+        )
+
+    def _decide(self, request, service):
+        access_request = self.get_object()
+        body = AccessDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            service(actor=request.user, access_request=access_request, note=body.validated_data["note"])
+        except DjangoPermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=access_request.pk)).data)
+
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, services.access_request_approve)
+
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, services.access_request_reject)
+
+    @extend_schema(request=None, responses=AccessRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        access_request = self.get_object()
+        try:
+            services.access_request_withdraw(actor=request.user, access_request=access_request)
+        except DjangoPermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=access_request.pk)).data)
+
+
+class AccessGrantViewSet(viewsets.ReadOnlyModelViewSet):
+    """Grants: your own, plus those on products whose access you decide (who may ``revoke`` them)."""
+
+    serializer_class = AccessGrantSerializer
+    filterset_fields = ["status", "port", "provisioning_state"]
+
+    def get_queryset(self):
+        return selectors.grants_visible(user=self.request.user)
+
+    @extend_schema(request=GrantRevokeSerializer, responses=AccessGrantSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        grant = self.get_object()
+        body = GrantRevokeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.grant_revoke(actor=request.user, grant=grant, reason=body.validated_data["reason"])
+        except DjangoPermissionDenied as error:
+            raise ApiPermissionDenied(str(error)) from error
+        return Response(self.get_serializer(self.get_queryset().get(pk=grant.pk)).data)
+
+
+class ClearanceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your own clearances (recorded by admins)."""
+
+    serializer_class = ClearanceSerializer
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        return selectors.clearances_of(user=self.request.user)

@@ -1,0 +1,92 @@
+"""Demo access data: the demo warehouse behind the ports, a clearance, requests and a grant, a webhook example,
+and the beat schedules of the access jobs. Idempotent: run ``seed_demo`` as often as you like."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from products import services
+from products.demo_warehouse import DEMO_TABLES, build
+from products.models import AccessGrant, AccessRequest, Clearance, OutputPort, Warehouse, WebhookEndpoint
+
+WAREHOUSE_FILE = "warehouse.sqlite3"
+
+SCHEDULES = [
+    # name, task, crontab (minute, hour) or interval seconds
+    (
+        "Access: remind and expire pending requests",
+        "products.tasks.access_requests_remind_and_expire_task",
+        ("15", "*"),
+    ),
+    ("Access: expire grants, notice 7 days before", "products.tasks.grants_expire_task", ("30", "2")),
+    ("Access: provisioning sweep", "products.tasks.grants_sync_sweep_task", 60),
+    ("Access: webhook outbox sweep", "products.tasks.outbox_sweep_task", 60),
+]
+
+
+def schedules_install() -> None:
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    for name, task, when in SCHEDULES:
+        defaults = {"task": task, "args": json.dumps([]), "interval": None, "crontab": None}
+        if isinstance(when, int):
+            defaults["interval"], _ = IntervalSchedule.objects.get_or_create(
+                every=when, period=IntervalSchedule.SECONDS
+            )
+        else:
+            minute, hour = when
+            defaults["crontab"], _ = CrontabSchedule.objects.get_or_create(
+                minute=minute, hour=hour, day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+            )
+        PeriodicTask.objects.update_or_create(name=name, defaults=defaults)
+
+
+def seed(users: dict) -> None:
+    build(Path(settings.VAR_DIR) / WAREHOUSE_FILE)
+    warehouse, _ = Warehouse.objects.update_or_create(
+        name="demo", defaults={"engine": Warehouse.Engine.SQLITE, "path": WAREHOUSE_FILE, "dsn_env": ""}
+    )
+    ports = {}
+    for (domain, slug, port_name), table in DEMO_TABLES.items():
+        port = OutputPort.objects.filter(product__domain__slug=domain, product__slug=slug, name=port_name).first()
+        if port is None:
+            continue
+        port.warehouse, port.table = warehouse, table
+        port.save(update_fields=["warehouse", "table"])
+        ports[f"{domain}/{slug}"] = port
+    now = timezone.now()
+    Clearance.objects.update_or_create(
+        user=users["admin"],
+        kind=Clearance.Kind.GDPR,
+        defaults={"granted_by": users["admin"], "expires_at": now + timedelta(days=365), "note": "Demo clearance."},
+    )
+    ana = users["ana"]
+    customers = ports.get("crm/customer-360")
+    if customers and not AccessRequest.objects.filter(requester=ana, port=customers).exists():
+        services.access_request_create(
+            actor=ana,
+            port=customers,
+            purpose="Churn analysis for the loyalty programme: which customer segments stop buying.",
+            duration_days=90,
+            wants_unmasked_pii=True,
+        )
+    bookings = ports.get("sales/bookings")
+    if bookings and not AccessGrant.objects.filter(user=ana, port=bookings).exists():
+        pending = AccessRequest.objects.filter(requester=ana, port=bookings, status="pending").first()
+        pending = pending or services.access_request_create(
+            actor=ana, port=bookings, purpose="Weekly trading report: bookings by category.", duration_days=90
+        )
+        services.access_request_approve(actor=users["sam"], access_request=pending, note="Fine for reporting.")
+    WebhookEndpoint.objects.get_or_create(
+        name="IAM gateway (example)",
+        defaults={
+            "url": "http://127.0.0.1:9999/mesh-hooks/",
+            "secret": "change-me",  # noqa: S106 - an inactive example endpoint
+            "active": False,
+            "event_kinds": ["grant.provisioned", "grant.deprovisioned"],
+        },
+    )
+    schedules_install()

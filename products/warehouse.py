@@ -1,0 +1,157 @@
+"""Connections to the warehouses that hold the ports' tables, shared by previews, exports, provisioning and checks.
+
+``warehouse_connection`` opens a DB-API connection to a ``Warehouse``: read-only with a statement timeout unless
+asked otherwise, so any caller (a data preview, a quality check's custom SQL) cannot write and cannot run for
+ever. ``port_rows_read`` reads declared columns of a port's table with identifiers quoted by the driver's rules;
+values only ever travel as parameters.
+"""
+
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from products.models import OutputPort, Warehouse
+
+IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+DEFAULT_TIMEOUT_MS = 5_000
+
+
+class WarehouseError(Exception):
+    """The warehouse could not answer: not configured, unreachable, or the query failed (message is the DB's)."""
+
+
+def sqlite_path(warehouse: Warehouse) -> Path:
+    path = Path(warehouse.path)
+    return path if path.is_absolute() else Path(settings.VAR_DIR) / path
+
+
+def split_table(table: str) -> tuple[str | None, str]:
+    """``"sales.bookings"`` → ``("sales", "bookings")``; an unqualified name has no schema."""
+    parts = table.split(".")
+    if not table or len(parts) > 2 or not all(IDENTIFIER_RE.match(part) for part in parts):
+        raise WarehouseError(f"Not a valid table name: {table!r}.")
+    return (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+
+
+def quote_sqlite(name: str) -> str:
+    if not IDENTIFIER_RE.match(name):
+        raise WarehouseError(f"Not a valid identifier: {name!r}.")
+    return '"' + name + '"'
+
+
+@contextmanager
+def warehouse_connection(
+    warehouse: Warehouse, *, read_only: bool = True, timeout_ms: int = DEFAULT_TIMEOUT_MS
+) -> Iterator:
+    """A DB-API connection to ``warehouse``, closed afterwards.
+
+    Read-only connections cannot change data: SQLite opens the file with ``mode=ro``; PostgreSQL runs every
+    transaction READ ONLY. Statements stop after ``timeout_ms`` (PostgreSQL ``statement_timeout``; on SQLite a
+    progress handler interrupts the statement). Write connections (provisioning) are in autocommit mode.
+    """
+    if warehouse.engine == Warehouse.Engine.SQLITE:
+        path = sqlite_path(warehouse)
+        if not path.exists():
+            raise WarehouseError(f"The warehouse file {path.name} does not exist.")
+        try:
+            conn = sqlite3.connect(
+                f"file:{path}?mode=ro" if read_only else str(path), uri=read_only, timeout=timeout_ms / 1000
+            )
+        except sqlite3.Error as error:
+            raise WarehouseError(str(error)) from error
+        deadline = time.monotonic() + timeout_ms / 1000
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        try:
+            yield conn
+        finally:
+            conn.close()
+        return
+    import psycopg
+
+    dsn = os.environ.get(warehouse.dsn_env or "", "")
+    if not dsn:
+        raise WarehouseError(f"The environment variable {warehouse.dsn_env or '(none)'} holds no connection string.")
+    try:
+        conn = psycopg.connect(dsn, autocommit=not read_only, connect_timeout=5)
+    except psycopg.Error as error:
+        raise WarehouseError(str(error).strip()) from error
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(int(timeout_ms))])
+            if read_only:
+                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        yield conn
+    finally:
+        conn.close()
+
+
+@dataclass
+class RowQuery:
+    """What a caller wants from a port's table: declared columns, one optional equality filter, one ordering."""
+
+    columns: Sequence[str]
+    order_by: str | None = None
+    descending: bool = False
+    where_column: str | None = None
+    where_value: str | None = None
+    limit: int = 50
+
+
+def _sql_for(warehouse: Warehouse, table: str, query: RowQuery):
+    schema, name = split_table(table)
+    params: list = []
+    if warehouse.engine == Warehouse.Engine.SQLITE:
+        if schema not in (None, "main"):
+            raise WarehouseError("SQLite warehouses hold unqualified table names.")
+        text = f"SELECT {', '.join(quote_sqlite(c) for c in query.columns)} FROM {quote_sqlite(name)}"  # noqa: S608
+        if query.where_column:
+            text += f" WHERE CAST({quote_sqlite(query.where_column)} AS TEXT) = ?"
+            params.append(query.where_value)
+        if query.order_by:
+            text += f" ORDER BY {quote_sqlite(query.order_by)} {'DESC' if query.descending else 'ASC'}"
+        text += " LIMIT ?"
+        params.append(int(query.limit))
+        return text, params
+    from psycopg import sql
+
+    table_id = sql.Identifier(schema, name) if schema else sql.Identifier(name)
+    statement = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, query.columns)), table_id)
+    if query.where_column:
+        statement += sql.SQL(" WHERE {}::text = %s").format(sql.Identifier(query.where_column))
+        params.append(query.where_value)
+    if query.order_by:
+        direction = sql.SQL("DESC" if query.descending else "ASC")
+        statement += sql.SQL(" ORDER BY {} {}").format(sql.Identifier(query.order_by), direction)
+    statement += sql.SQL(" LIMIT %s")
+    params.append(int(query.limit))
+    return statement, params
+
+
+def port_rows_read(port: OutputPort, query: RowQuery) -> list[tuple]:
+    """Rows of the port's table for ``query`` (unmasked: callers apply ``products.masking`` before showing them)."""
+    if port.warehouse is None or not port.table:
+        raise WarehouseError("This port is not connected to a warehouse table.")
+    if not query.columns:
+        raise WarehouseError("This port declares no columns.")
+    for column in [*query.columns, query.order_by, query.where_column]:
+        if column is not None and not IDENTIFIER_RE.match(column):
+            raise WarehouseError(f"Not a valid column name: {column!r}.")
+    statement, params = _sql_for(port.warehouse, port.table, query)
+    with warehouse_connection(port.warehouse) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute(statement, params)
+            return [tuple(row) for row in cursor.fetchall()]
+        except Exception as error:  # the driver's error, whichever driver: shown to the owner, never rows
+            if isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg"):
+                raise WarehouseError(str(error).strip().splitlines()[0]) from error
+            raise
+        finally:
+            cursor.close()
