@@ -169,6 +169,15 @@ class Proposal(models.Model):
     def carries_standard(self) -> bool:
         return self.kind in self.STANDARD_KINDS
 
+    @property
+    def badge(self) -> str:
+        return {
+            "open": "warn",
+            "accepted": "ok",
+            "rejected": "bad",
+            "expired": "bad",
+        }.get(self.status, "draft")
+
     def voting_is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return self.status == self.Status.OPEN and self.deadline is not None and now < self.deadline
@@ -256,6 +265,10 @@ class Standard(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("governance:standard-detail", kwargs={"code": self.code})
+
+    @property
+    def badge(self) -> str:
+        return {"in_force": "ok", "scheduled": "warn"}.get(self.status, "retired")
 
     @property
     def grace_ends(self):
