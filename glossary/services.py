@@ -105,10 +105,10 @@ def stewards_for(term: Term):
 
     users = get_user_model().objects.filter(is_active=True)
     if term.domain_id:
-        domain_stewards = users.filter(glossary_stewardships__domain_id=term.domain_id)
+        domain_stewards = users.filter(pk__in=Steward.objects.filter(domain_id=term.domain_id).values("user_id"))
         if domain_stewards.exists():
-            return domain_stewards.distinct()
-    return users.filter(glossary_stewardships__domain__isnull=True).distinct()
+            return domain_stewards
+    return users.filter(pk__in=Steward.objects.filter(domain__isnull=True).values("user_id"))
 
 
 @transaction.atomic
@@ -497,6 +497,15 @@ def governance_available() -> bool:
     return hasattr(governance_services, "proposal_create") and hasattr(governance_signals, "proposal_accepted")
 
 
+def council_for(actor):
+    """The council ``actor`` may draft proposals in (governance decides), or ``None``."""
+    if not governance_available():
+        return None
+    from governance.permissions import councils_user_may_propose_in
+
+    return councils_user_may_propose_in(actor).order_by("pk").first()
+
+
 @transaction.atomic
 def term_escalate(*, actor, term: Term, council=None, motivation: str = ""):
     """Hand a term to the council as an "adopt term" proposal; when the council accepts it, the term is approved
@@ -509,12 +518,9 @@ def term_escalate(*, actor, term: Term, council=None, motivation: str = ""):
         raise DomainError("The council workflow is not available in this installation.", field="status")
     from governance import services as governance_services
 
+    council = council or council_for(actor)
     if council is None:
-        from governance.models import Council
-
-        council = Council.objects.order_by("pk").first()
-        if council is None:
-            raise DomainError("There is no council to escalate to.", field="council")
+        raise PermissionDenied("Only council members escalate terms to the council.")
     proposal = governance_services.proposal_create(
         actor=actor,
         council=council,
@@ -539,15 +545,20 @@ def term_adopt_from_proposal(*, proposal, accepted: bool) -> Term | None:
     term = Term.objects.select_for_update().filter(pk=payload["term_id"]).first()
     if term is None:
         return None
+    if term.council_proposal_id not in (None, proposal.pk):
+        return term  # an older proposal; the term has been escalated again since
     from_status = term.status
     if accepted and term.status in (Status.DRAFT, Status.IN_REVIEW):
         term.status, term.approved_at, term.approved_by = Status.APPROVED, timezone.now(), None
         term.review_comment = "Adopted by the council."
-    elif not accepted and term.status == Status.IN_REVIEW:
-        term.status, term.review_comment = Status.DRAFT, "The council rejected the proposal to adopt this term."
+    elif not accepted and term.council_proposal_id == proposal.pk:
+        outcome = getattr(proposal, "status", "rejected")
+        term.council_proposal_id = None
+        if term.status == Status.IN_REVIEW:
+            term.status = Status.DRAFT
+        term.review_comment = f"The council did not adopt this term (proposal {outcome})."
     else:
         return term
-    term.council_proposal_id = None if not accepted else term.council_proposal_id
     term.save()
     audit_record(
         actor=None,
@@ -871,12 +882,8 @@ def _finding_notify(finding: ConflictFinding, domain_ids: set) -> None:
     from django.contrib.auth import get_user_model
 
     domains = {pk for pk in domain_ids if pk}
-    recipients = (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(glossary_stewardships__domain__isnull=True) | Q(glossary_stewardships__domain_id__in=domains))
-        .distinct()
-    )
+    stewards = Steward.objects.filter(Q(domain__isnull=True) | Q(domain_id__in=domains)).values("user_id")
+    recipients = get_user_model().objects.filter(is_active=True, pk__in=stewards)
     notify(
         recipients,
         kind="glossary.conflict",

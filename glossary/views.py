@@ -99,8 +99,11 @@ def term_detail(request, pk: int):
         "can_review": term.status == Term.Status.IN_REVIEW and permissions.can_review_term(user, term),
         "is_author": term.author_id == user.pk,
         "can_deprecate": term.status == Term.Status.APPROVED and permissions.can_deprecate_term(user, term),
-        "can_escalate": permissions.can_escalate_term(user, term) and not term.council_proposal_id,
-        "council_available": services.governance_available(),
+        "can_escalate": (
+            permissions.can_escalate_term(user, term)
+            and not term.council_proposal_id
+            and services.council_for(user) is not None
+        ),
         "can_relate": can_relate,
         "relation_form": RelationForm(user=user, term=term) if can_relate else None,
         "replacements": (
