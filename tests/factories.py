@@ -203,3 +203,85 @@ class VoteFactory(factory.django.DjangoModelFactory):
     seat = factory.SubFactory(SeatFactory)
     choice = "for"
     cast_by = factory.LazyAttribute(lambda vote: vote.seat.holder)
+
+
+# --- Access to data (requests, grants, warehouses) ---------------------------------------------------------------
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Warehouse"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"warehouse-{n}")
+    engine = "sqlite"
+    path = "warehouse.sqlite3"
+
+
+class ClearanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.Clearance"
+
+    user = factory.SubFactory(UserFactory)
+    kind = "gdpr"
+    expires_at = factory.LazyFunction(lambda: _in_days(365))
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.WebhookEndpoint"
+
+    name = factory.Sequence(lambda n: f"endpoint-{n}")
+    url = "http://127.0.0.1:9/hook"
+    secret = "s3cret"
+    active = True
+
+
+def _in_days(days: int):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=days)
+
+
+# --- glossary ---------------------------------------------------------------------------------------------------
+
+
+class StewardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "glossary.Steward"
+
+    user = factory.SubFactory(UserFactory)
+    domain = None
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    """A glossary term (approved unless told otherwise), written directly: the review rules live in services."""
+
+    class Meta:
+        model = "glossary.Term"
+
+    name = factory.Sequence(lambda n: f"Term {n}")
+    definition = factory.LazyAttribute(lambda term: f"What {term.name} means.")
+    domain = None
+    author = factory.SubFactory(UserFactory)
+    status = "approved"
+
+
+class TermAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "glossary.TermAlias"
+
+    term = factory.SubFactory(TermFactory)
+    kind = "synonym"
+    name = factory.Sequence(lambda n: f"Alias {n}")
+
+
+class TermLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "glossary.TermLink"
+
+    term = factory.SubFactory(TermFactory)
+    field = factory.SubFactory(SchemaFieldFactory)
+    product = None
