@@ -1,6 +1,5 @@
 import csv
 
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -21,7 +20,7 @@ from glossary.api.serializers import (
     TransitionSerializer,
 )
 from glossary.filters import TermFilter
-from glossary.models import TermAlias, TermRevision
+from glossary.models import TermRevision
 
 
 def _refuse_unless(allowed: bool, message: str) -> None:
@@ -48,9 +47,7 @@ class TermViewSet(
     filterset_class = TermFilter
 
     def get_queryset(self):
-        return selectors.term_list(user=self.request.user).prefetch_related(
-            Prefetch("aliases", queryset=TermAlias.objects.order_by("kind", "name"))
-        )
+        return selectors.term_list(user=self.request.user)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
