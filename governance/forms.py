@@ -58,6 +58,8 @@ class ProposalForm(forms.ModelForm):
         self.fields["target_standard"].required = False
         self.fields["rule"].required = False
         self.fields["payload"].required = False
+        self.fields["severity"].required = False
+        self.fields["grace_days"].required = False
         self.fields["rule"].help_text = "Examples: " + "; ".join(
             f"{kind}: {json.dumps(rule)}" for kind, rule in EXAMPLES.items()
         )
@@ -66,6 +68,13 @@ class ProposalForm(forms.ModelForm):
 
     def clean_rule(self):
         return self.cleaned_data.get("rule") or {}
+
+    def clean_severity(self):
+        return self.cleaned_data.get("severity") or Proposal._meta.get_field("severity").default
+
+    def clean_grace_days(self):
+        value = self.cleaned_data.get("grace_days")
+        return Proposal._meta.get_field("grace_days").default if value is None else value
 
     def clean_payload(self):
         return self.cleaned_data.get("payload") or {}
