@@ -2,26 +2,15 @@
 
 import pytest
 import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-
-class PortalUnderTest:
-    """The portal as a WSGI app, built at the first request so its middleware reads the test settings."""
-
-    handler = None
-
-    def __call__(self, environ, start_response):
-        if self.handler is None:
-            self.handler = WSGIHandler()
-        return self.handler(environ, start_response)
-
+from portal.wsgi import application
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
-schema.app = PortalUnderTest()
+schema.app = application
 
 
 @pytest.fixture

@@ -120,6 +120,7 @@ def test_deploy_check_passes_with_production_settings():
     env = {
         **os.environ,
         "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "1",
         "SECRET_KEY": "k" * 20 + "-production-secret-with-enough-entropy-4f9a1c2e8b",
         "ALLOWED_HOSTS": "mesh.example.com",
     }
