@@ -18,5 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "portal.views.not_found"
+
 admin.site.site_header = "Mesh Portal administration"
 admin.site.site_title = "Mesh Portal admin"

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
@@ -42,3 +44,10 @@ def notification_read(request):
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     notification_mark_read(user=request.user, notification_ids=ids or None)
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "inbox")
+
+
+def not_found(request, exception):
+    """API clients get JSON for unknown paths too; people get the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

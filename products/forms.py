@@ -72,9 +72,26 @@ class OutputPortForm(forms.ModelForm):
 
 
 class SchemaFieldForm(forms.ModelForm):
+    """One schema row. A row without a name is skipped, so spare empty rows never block a save."""
+
     class Meta:
         model = SchemaField
         fields = ["name", "data_type", "description", "nullable", "classification"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("name") and not cleaned.get("data_type"):
+            cleaned["data_type"] = "string"
+        return cleaned
+
+    def _post_clean(self):
+        if self.cleaned_data.get("name"):
+            super()._post_clean()
 
     def validate_unique(self):
         pass

@@ -55,7 +55,6 @@ def _fast_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture(autouse=True)

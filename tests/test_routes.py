@@ -70,9 +70,11 @@ def test_route_answers_each_persona_as_designed(case, persona, world, client):
         api = APIClient()
         if user is not None:
             api.force_login(user)
-        response = getattr(api, case.method)(path, body, format="json") if body is not None else getattr(
-            api, case.method
-        )(path)
+        response = (
+            getattr(api, case.method)(path, body, format="json")
+            if body is not None
+            else getattr(api, case.method)(path)
+        )
     else:
         if user is not None:
             client.force_login(user)

@@ -1,3 +1,4 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -16,7 +17,14 @@ class PagePagination(BasePagination):
     page_query_param = "page"
     page_size_query_param = "page_size"
 
+    def _positive(self, request, name: str) -> None:
+        value = request.query_params.get(name)
+        if value is not None and not (value.isdigit() and int(value) >= 1):
+            raise ValidationError({name: ["Must be a whole number of at least 1."]})
+
     def paginate_queryset(self, queryset, request, view=None):
+        self._positive(request, self.page_query_param)
+        self._positive(request, self.page_size_query_param)
         size = parse_positive_int(
             request.query_params.get(self.page_size_query_param), self.page_size, self.max_page_size
         )
@@ -64,6 +72,7 @@ class PagePagination(BasePagination):
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                "description": f"Rows per page; larger values are capped at {self.max_page_size}.",
+                "schema": {"type": "integer", "minimum": 1},
             },
         ]

@@ -1,0 +1,29 @@
+"""OpenAPI post-processing: every operation documents the error answers it can give."""
+
+ERROR_BODY = {
+    "type": "object",
+    "description": "Either {'detail': message} or {field: [messages]} naming each invalid field.",
+    "additionalProperties": True,
+}
+
+ERROR_RESPONSES = {
+    "400": "The input is invalid; the body names each field at fault.",
+    "401": "Not authenticated.",
+    "403": "Authenticated, but not allowed to do this.",
+    "404": "No such object, or not visible to the caller.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                if code == "400" and method == "get" and "parameters" not in operation:
+                    continue
+                responses.setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
+                )
+    return result

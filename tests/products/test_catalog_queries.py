@@ -1,0 +1,70 @@
+"""Pages and endpoints cost the same number of queries whatever the row count (as Zulip asserts)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+from tests.products.bulk import make_products
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(callable_) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = callable_()
+    assert response.status_code == 200, response.content[:500]
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/products/",
+        "/products/?q=widgets",
+        "/products/?tag=bulk&status=published",
+        "/api/v1/products/",
+        "/api/v1/products/?q=widgets&page_size=100",
+        "/api/v1/ports/",
+        "/api/v1/subscriptions/",
+        "/api/v1/lineage/",
+        "/",
+    ],
+)
+def test_catalog_lists_cost_the_same_at_5_and_500_products(client_for, owner, team, path):
+    client = client_for(owner)
+    make_products(team, 5, prefix="few")
+    few = _count(lambda: client.get(path))
+    make_products(team, 495, prefix="many")
+    many = _count(lambda: client.get(path))
+    assert many == few
+
+
+def test_product_page_costs_the_same_with_5_or_500_fields_consumers_and_inputs(client_for, owner, team, analyst):
+    product = factories.DataProductFactory(owner_team=team)
+    port = factories.OutputPortFactory(product=product)
+    client = client_for(owner)
+
+    def grow(count: int, start: int) -> None:
+        for i in range(start, start + count):
+            factories.SchemaFieldFactory(port=port, name=f"f_{i}")
+            factories.SubscriptionFactory(product=product, user=factories.UserFactory())
+            factories.LineageEdgeFactory(product=product, upstream=factories.DataProductFactory(owner_team=team))
+            factories.LineageEdgeFactory(upstream=product, product=factories.DataProductFactory(owner_team=team))
+
+    grow(5, 0)
+    few = _count(lambda: client.get(product.get_absolute_url()))
+    grow(45, 5)
+    many = _count(lambda: client.get(product.get_absolute_url()))
+    assert many == few
+
+
+def test_product_api_detail_costs_the_same_with_many_ports(api_for, owner, team):
+    product = factories.DataProductFactory(owner_team=team)
+    api = api_for(owner)
+    factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product))
+    few = _count(lambda: api.get(f"/api/v1/products/{product.pk}/"))
+    for _ in range(20):
+        factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product))
+    many = _count(lambda: api.get(f"/api/v1/products/{product.pk}/"))
+    assert many == few

@@ -1,0 +1,165 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from portal.errors import DomainError, TransitionNotAllowed
+from portal.models import AuditEvent
+from products import permissions, services
+from products.models import DataProduct, OutputPort
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_owner_creates_a_draft_that_only_the_team_sees(owner, member, other_owner, analyst, team):
+    product = services.product_create(actor=owner, team=team, slug="orders", name="Orders", tags=["Sales", "daily"])
+    assert product.status == DataProduct.Status.DRAFT
+    assert product.urn == "urn:mesh:crm:orders"
+    assert sorted(tag.name for tag in product.tags.all()) == ["daily", "sales"]
+    assert permissions.can_view_product(member, product)
+    assert permissions.can_edit_product(member, product)
+    assert not permissions.can_view_product(other_owner, product)
+    assert not permissions.can_view_product(analyst, product)
+    assert AuditEvent.objects.filter(action="product.create", target_id=str(product.pk), actor=owner).exists()
+
+
+def test_nobody_creates_for_a_team_they_are_not_in(other_owner, team):
+    with pytest.raises(PermissionDenied):
+        services.product_create(actor=other_owner, team=team, slug="orders", name="Orders")
+    assert not DataProduct.objects.filter(slug="orders").exists()
+
+
+def test_duplicate_slug_in_a_domain_names_the_slug_field(owner, team, product):
+    with pytest.raises(DomainError) as error:
+        services.product_create(actor=owner, team=team, slug=product.slug, name="Again")
+    assert error.value.field == "slug"
+
+
+def test_staff_with_global_permissions_cannot_edit_a_team_product(staff, product):
+    assert staff.has_perm("products.change_dataproduct")
+    assert not permissions.can_edit_product(staff, product)
+    with pytest.raises(PermissionDenied):
+        services.product_update(actor=staff, product=product, summary="taken over")
+
+
+def test_leaving_the_team_revokes_edit_rights_at_once(member, product, team):
+    assert permissions.can_edit_product(member, product)
+    team.memberships.get(user=member).delete()
+    assert not permissions.can_edit_product(member, product)
+
+
+def test_handing_a_product_to_another_team_moves_the_permissions(owner, product, team):
+    second = factories.TeamFactory(domain=team.domain, slug="crm-two")
+    factories.MembershipFactory(team=second, user=owner)
+    newcomer = factories.UserFactory()
+    factories.MembershipFactory(team=second, user=newcomer)
+    old_member = factories.UserFactory()
+    factories.MembershipFactory(team=team, user=old_member)
+    services.product_update(actor=owner, product=product, owner_team=second)
+    assert permissions.can_edit_product(newcomer, product)
+    assert not permissions.can_edit_product(old_member, product)
+
+
+def test_deleting_a_product_deletes_its_object_permissions(product):
+    from products.models import DataProductGroupObjectPermission
+
+    assert DataProductGroupObjectPermission.objects.filter(content_object=product).exists()
+    product.delete()
+    assert not DataProductGroupObjectPermission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "allowed"),
+    [
+        ("draft", "published", True),
+        ("draft", "deprecated", False),
+        ("draft", "retired", False),
+        ("published", "deprecated", True),
+        ("published", "retired", False),
+        ("published", "draft", False),
+        ("deprecated", "published", True),
+        ("deprecated", "retired", True),
+        ("retired", "published", False),
+        ("retired", "draft", False),
+    ],
+)
+def test_lifecycle_allows_only_legal_moves(owner, team, start, target, allowed):
+    product = factories.DataProductFactory(owner_team=team, status=start)
+    if allowed:
+        services.product_change_status(actor=owner, product=product, to_status=target)
+        product.refresh_from_db()
+        assert product.status == target
+        event = AuditEvent.objects.get(action=f"product.{target}", target_id=str(product.pk))
+        assert (event.from_state, event.to_state, event.actor) == (start, target, owner)
+    else:
+        with pytest.raises(TransitionNotAllowed):
+            services.product_change_status(actor=owner, product=product, to_status=target)
+        product.refresh_from_db()
+        assert product.status == start
+
+
+def test_publishing_sets_published_at_once(owner, draft):
+    services.product_publish(actor=owner, product=draft)
+    draft.refresh_from_db()
+    first = draft.published_at
+    services.product_deprecate(actor=owner, product=draft)
+    services.product_publish(actor=owner, product=draft)
+    draft.refresh_from_db()
+    assert draft.published_at == first
+
+
+def test_port_schema_is_replaced_in_order(owner, product):
+    port = services.port_save(
+        actor=owner,
+        product=product,
+        name="orders",
+        version="1.0.0",
+        fields=[{"name": "order_id", "data_type": "bigint"}, {"name": "email", "classification": "pii"}],
+    )
+    services.port_save(
+        actor=owner, product=product, port=port, version="1.1.0", fields=[{"name": "email"}, {"name": "total"}]
+    )
+    port.refresh_from_db()
+    assert port.version == "1.1.0"
+    assert [field.name for field in port.fields.all()] == ["email", "total"]
+
+
+def test_bad_port_version_or_field_name_saves_nothing(owner, product):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        services.port_save(actor=owner, product=product, name="orders", version="one", fields=[])
+    assert "version" in error.value.message_dict
+    assert not OutputPort.objects.filter(name="orders").exists()
+    with pytest.raises(ValidationError):
+        services.port_save(actor=owner, product=product, name="orders", version="1.0.0", fields=[{"name": "bad name"}])
+    assert not OutputPort.objects.filter(name="orders").exists()
+
+
+def test_duplicate_field_names_are_refused(owner, product):
+    with pytest.raises(DomainError) as error:
+        services.port_save(
+            actor=owner, product=product, name="orders", version="1.0.0", fields=[{"name": "a"}, {"name": "a"}]
+        )
+    assert error.value.field == "fields"
+
+
+def test_lineage_refuses_a_loop(owner, other_owner, product, other_product):
+    services.lineage_add(actor=owner, product=product, upstream=other_product)
+    with pytest.raises(DomainError):
+        services.lineage_add(actor=other_owner, product=other_product, upstream=product)
+
+
+def test_subscribing_needs_a_purpose_and_a_published_product(analyst, product, draft):
+    with pytest.raises(DomainError):
+        services.subscription_create(actor=analyst, product=product, purpose="  ")
+    with pytest.raises(PermissionDenied):
+        services.subscription_create(actor=analyst, product=draft, purpose="x")
+    subscription = services.subscription_create(actor=analyst, product=product, purpose="Reporting")
+    assert subscription.user == analyst
+    with pytest.raises(DomainError):
+        services.subscription_create(actor=analyst, product=product, purpose="Again")
+
+
+def test_cannot_subscribe_a_team_one_is_not_in(analyst, product, other_team):
+    with pytest.raises(PermissionDenied):
+        services.subscription_create(actor=analyst, product=product, purpose="x", team=other_team)
