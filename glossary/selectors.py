@@ -18,7 +18,7 @@ def term_list(*, user, filters: dict | None = None):
 
     queryset = (
         Term.objects.visible_to(user)
-        .select_related("domain")
+        .select_related("domain", "author")
         .prefetch_related(Prefetch("aliases", queryset=TermAlias.objects.order_by("kind", "name")))
         .order_by("name", "pk")
     )
