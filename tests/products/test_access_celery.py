@@ -1,6 +1,7 @@
 """The access jobs on a real Celery worker over Redis: approval publishes provisioning after commit, the worker
 provisions the grant and delivers the signed webhook from the outbox."""
 
+import kombu.pools
 import pytest
 
 from products import services
@@ -13,6 +14,7 @@ from tests.products.test_provisioning_webhooks import SECRET, Receiver, _free_po
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_worker_provisions_grant_and_delivers_webhook(celery_worker_redis, analyst, owner, internal_port):  # noqa: F811
+    kombu.pools.reset()  # producer pools cached by earlier tests in this process point at closed connections
     port_number = _free_port()
     receiver = Receiver(port_number)
     receiver.start()
