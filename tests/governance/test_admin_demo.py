@@ -48,6 +48,16 @@ def test_staff_without_superuser_cannot_open_the_admin_for_proposals(client_for,
 
 
 def test_fresh_install_has_the_council_beat_schedules(db):
+    """The data migration registers the schedules. Tests that flush tables (transaction=True) wipe migration rows
+    from a reused test database, so the migration's function is run again here; it only creates what is missing."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("governance.migrations.0002_beat_schedules")
+    migration.register(apps, None)
+    migration.register(apps, None)
+    assert PeriodicTask.objects.filter(name__in=list(migration.SCHEDULES)).count() == 3
     tasks = set(PeriodicTask.objects.filter(enabled=True).values_list("task", flat=True))
     assert {
         "governance.tasks.proposals_close_due",
