@@ -1,3 +1,5 @@
+from django.db.models import Q
+
 from portal.models import AuditEvent, Notification
 
 
@@ -18,3 +20,23 @@ def audit_for(*, target, limit: int = 50) -> list[AuditEvent]:
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def global_search(*, user, text: str, limit: int = 10) -> dict:
+    """Products, glossary terms and standards matching ``text`` that ``user`` may see, each list best first.
+
+    Products and terms come from their search indexes; standards are few and matched on code and title.
+    """
+    from glossary.selectors import term_search
+    from governance.selectors import standard_list
+    from products.selectors import product_list
+
+    text = (text or "").strip()
+    if not text:
+        return {"products": [], "terms": [], "standards": []}
+    standards = standard_list(user=user).filter(Q(code__iexact=text) | Q(title__icontains=text))
+    return {
+        "products": list(product_list(user=user, filters={"q": text})[:limit]),
+        "terms": term_search(user=user, text=text, limit=limit),
+        "standards": list(standards[:limit]),
+    }

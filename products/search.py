@@ -110,6 +110,7 @@ def search_filter(queryset: QuerySet, text: str) -> QuerySet:
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
         params=[match],
-        select={"search_rank": f"{FTS_TABLE}.rank"},
+        # Weighted BM25: name and tags count most, then summary and field names, then documentation.
+        select={"search_rank": f"bm25({FTS_TABLE}, 10.0, 8.0, 4.0, 4.0, 1.0)"},
         order_by=["search_rank", "name", "id"],
     )

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from glossary import selectors as glossary_selectors
 from portal.errors import DomainError
 from portal.pagination import paginate
 from portal.services import audit_record
@@ -83,6 +84,7 @@ def product_detail(request, domain: str, slug: str):
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
         **selectors.product_access_tab(user=request.user, product=product),
+        "glossary": glossary_selectors.product_terms(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
 

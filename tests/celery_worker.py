@@ -7,6 +7,7 @@ using it need ``@pytest.mark.django_db(transaction=True)`` so the worker's conne
 import os
 import time
 
+import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
 
@@ -14,6 +15,8 @@ from portal.celery import app
 
 
 def _reset_connections() -> None:
+    """Forget pooled broker connections, so the next publish connects to the broker configured now."""
+    kombu.pools.reset()
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None

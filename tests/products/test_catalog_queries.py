@@ -21,10 +21,10 @@ def _count(callable_) -> int:
     "path",
     [
         "/products/",
-        "/products/?q=widgets",
-        "/products/?tag=bulk&status=published",
+        "/products/?q=catalogue",
+        "/products/?tag=generated&status=published",
         "/api/v1/products/",
-        "/api/v1/products/?q=widgets&page_size=100",
+        "/api/v1/products/?q=catalogue&page_size=100",
         "/api/v1/ports/",
         "/api/v1/subscriptions/",
         "/api/v1/lineage/",

@@ -2,6 +2,7 @@ from tests.route_cases.base import Case, everyone
 
 CASES = [
     Case("home", lambda w: "/", 200),
+    Case("healthz", lambda w: "/healthz", 200, expect={"anonymous": 200, "inactive": 200}, note="public liveness"),
     Case(
         "login",
         lambda w: "/accounts/login/",
@@ -10,6 +11,7 @@ CASES = [
         note="signed-in users are sent on",
     ),
     Case("logout", lambda w: "/accounts/logout/", 302, method="post", expect={"anonymous": 302, "inactive": 302}),
+    Case("search", lambda w: "/search/?q=customer", 200),
     Case("api-token-page", lambda w: "/accounts/token/", 200),
     Case("api-token-page", lambda w: "/accounts/token/", 302, method="post", note="replace token"),
     Case("inbox", lambda w: "/notifications/", 200),
