@@ -476,4 +476,10 @@ class QualityResultPushViewSet(viewsets.ViewSet):
         except DjangoPermissionDenied as error:
             raise ApiPermissionDenied(str(error)) from error
         product.refresh_from_db(fields=["quality_score"])
-        return Response({"recorded": count, "quality_score": product.quality_score}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "recorded": count,
+                "quality_score": None if product.quality_score is None else f"{product.quality_score:.2f}",
+            },
+            status=status.HTTP_201_CREATED,
+        )
