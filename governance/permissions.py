@@ -95,3 +95,80 @@ def can_comment(user, proposal: Proposal) -> bool:
 
 def can_export_decision_log(user, council: Council) -> bool:
     return is_signed_in(user)
+
+
+# --- enforcement ------------------------------------------------------------------------------------------------
+# Compliance (scores per domain and standard) is open to everyone signed in. Violations are seen by the product's
+# team, the council (members and chair) and admins; owners ask for waivers, the chair decides them; admins and
+# staff watch enforcement runs, admins start them and set auto-actions.
+
+
+def _is_any_council_member(user) -> bool:
+    return is_signed_in(user) and Seat.objects.filter(holder=user).exists()
+
+
+def _is_any_chair(user) -> bool:
+    return is_signed_in(user) and Seat.objects.filter(holder=user, is_chair=True).exists()
+
+
+def can_view_compliance(user) -> bool:
+    return is_signed_in(user)
+
+
+def violation_visibility_q(user) -> Q:
+    """Violations ``user`` may see: those of products their team edits; all for the council and admins."""
+    from products.permissions import product_editable_q
+
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if user.is_superuser or _is_any_council_member(user):
+        return Q()
+    editable = product_editable_q(user)
+    from products.models import DataProduct
+
+    return Q(product__in=DataProduct.objects.filter(editable).values("pk"))
+
+
+def can_view_product_violations(user, product) -> bool:
+    from products.permissions import can_edit_product
+
+    if not is_signed_in(user):
+        return False
+    return user.is_superuser or _is_any_council_member(user) or can_edit_product(user, product)
+
+
+def can_request_waiver(user, product) -> bool:
+    """Members of the owning team (and admins) ask for waivers of their product."""
+    from products.permissions import can_edit_product
+
+    return can_edit_product(user, product)
+
+
+def waiver_visibility_q(user) -> Q:
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if user.is_superuser or _is_any_council_member(user):
+        return Q()
+    from products.models import DataProduct
+    from products.permissions import product_editable_q
+
+    return Q(product__in=DataProduct.objects.filter(product_editable_q(user)).values("pk")) | Q(requested_by=user)
+
+
+def can_decide_waiver(user, waiver) -> bool:
+    """The council chair decides (admins too); never the person who asked."""
+    if not is_signed_in(user) or waiver.requested_by_id == user.pk:
+        return False
+    return user.is_superuser or _is_any_chair(user)
+
+
+def can_view_enforcement_runs(user) -> bool:
+    return is_signed_in(user) and (user.is_superuser or user.is_staff)
+
+
+def can_start_enforcement_run(user) -> bool:
+    return is_portal_admin(user)
+
+
+def can_configure_auto_actions(user) -> bool:
+    return is_portal_admin(user)

@@ -55,3 +55,42 @@ def standards_activate_due() -> int:
     for standard_id in due:
         services.standard_activate(standard_id)
     return len(due)
+
+
+# --- enforcement ------------------------------------------------------------------------------------------------
+
+
+@shared_task(**RETRY)
+def enforcement_run_start() -> int:
+    """Beat job (hourly by default): start a run that fans out ``enforcement_chunk`` tasks. Returns the run id."""
+    return services.enforcement_run_start(trigger="schedule").pk
+
+
+@shared_task(**RETRY)
+def enforcement_chunk(run_id: int, product_ids: list[int]) -> int:
+    """Evaluate one chunk of a run (the run's counters move with F(); the last chunk closes it)."""
+    from governance.enforcement import products_evaluate
+
+    return products_evaluate(product_ids, run_id=run_id).checked
+
+
+@shared_task(**RETRY)
+def product_evaluate(product_id: int) -> int:
+    """Re-evaluate one product now (outside a run). Returns violations opened."""
+    from governance.enforcement import products_evaluate
+
+    return products_evaluate([product_id]).opened
+
+
+@shared_task(**RETRY)
+def products_evaluate_chunk(product_ids: list[int]) -> int:
+    """Re-evaluate products changed in bulk (an import), outside a run (see ``governance.receivers``)."""
+    from governance.enforcement import products_evaluate
+
+    return products_evaluate(product_ids).checked
+
+
+@shared_task(**RETRY)
+def waivers_expire() -> int:
+    """Beat job: approved waivers past their expiry lapse, and their products are re-evaluated."""
+    return services.waivers_expire()

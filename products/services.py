@@ -133,6 +133,10 @@ def product_change_status(*, actor, product: DataProduct, to_status: str, commen
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
     _require(permissions.can_change_product_status(actor, product))
     product_transition_check(product, to_status)
+    if to_status == Status.PUBLISHED:
+        from governance.enforcement import publish_gate_check
+
+        publish_gate_check(product)  # blocker standards in force refuse with the list of failures
     from_status = product.status
     product.status = to_status
     if to_status == Status.PUBLISHED and product.published_at is None:

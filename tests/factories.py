@@ -313,3 +313,35 @@ class CheckResultFactory(factory.django.DjangoModelFactory):
     product = factory.LazyAttribute(lambda result: result.quality_check.product)
     state = "passed"
     source = "runner"
+
+
+# --- enforcement ------------------------------------------------------------------------------------------------
+
+
+def publishable(product, accountable=None):
+    """Give ``product`` what the baseline standard asks before publishing: an accountable person, a summary, a
+    freshness SLA and an output port with a schema. Returns the product (saved)."""
+    if accountable is None:
+        membership = product.owner_team.memberships.select_related("user").order_by("pk").first()
+        accountable = membership.user if membership else UserFactory()
+    product.accountable = accountable
+    product.summary = product.summary or "A product for tests."
+    if product.freshness_minutes is None:
+        product.freshness_minutes = 60
+    product.save()
+    if not SchemaField.objects.filter(port__product=product).exists():
+        port = product.ports.order_by("pk").first() or OutputPortFactory(product=product)
+        SchemaFieldFactory(port=port, name="id")
+    return product
+
+
+class WaiverFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.Waiver"
+
+    product = factory.SubFactory(DataProductFactory)
+    standard_code = "STD-100"
+    reason = "Migrating the pipeline this quarter."
+    requested_by = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(lambda: _in_days(30))
+    status = "requested"

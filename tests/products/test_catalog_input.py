@@ -54,7 +54,9 @@ def test_page_port_with_a_bad_version_saves_neither_port_nor_fields(client_for, 
 
 def test_page_owner_creates_product_with_two_fields_and_publishes(client_for, owner, team):
     client = client_for(owner)
-    response = client.post("/products/new/", _create_form(team, summary="All orders", freshness_minutes="60"))
+    response = client.post(
+        "/products/new/", _create_form(team, summary="All orders", freshness_minutes="60", accountable=owner.pk)
+    )
     assert response.status_code == 302
     product = DataProduct.objects.get(slug="orders")
     base = product.get_absolute_url()

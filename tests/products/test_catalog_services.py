@@ -83,7 +83,7 @@ def test_deleting_a_product_deletes_its_object_permissions(product):
     ],
 )
 def test_lifecycle_allows_only_legal_moves(owner, team, start, target, allowed):
-    product = factories.DataProductFactory(owner_team=team, status=start)
+    product = factories.publishable(factories.DataProductFactory(owner_team=team, status=start))
     if allowed:
         services.product_change_status(actor=owner, product=product, to_status=target)
         product.refresh_from_db()
@@ -98,6 +98,7 @@ def test_lifecycle_allows_only_legal_moves(owner, team, start, target, allowed):
 
 
 def test_publishing_sets_published_at_once(owner, draft):
+    factories.publishable(draft)
     services.product_publish(actor=owner, product=draft)
     draft.refresh_from_db()
     first = draft.published_at

@@ -30,8 +30,11 @@ def build_world() -> SimpleNamespace:
     port = factories.OutputPortFactory(product=product, name="customers")
     factories.SchemaFieldFactory(port=port, name="customer_id")
     factories.SchemaFieldFactory(port=port, name="email", classification="pii")
-    draft = factories.DataProductFactory(owner_team=team, slug="churn-scores", status="draft")
+    draft = factories.DataProductFactory(
+        owner_team=team, slug="churn-scores", status="draft", accountable=users["owner"]
+    )
     draft_port = factories.OutputPortFactory(product=draft, name="scores")
+    factories.SchemaFieldFactory(port=draft_port, name="score")  # publishable: the baseline standard is met
     other_product = factories.DataProductFactory(owner_team=other_team, slug="bookings", name="Bookings")
     subscription = factories.SubscriptionFactory(product=product, user=users["analyst"])
     edge = factories.LineageEdgeFactory(product=product, upstream=other_product)

@@ -1,0 +1,494 @@
+"""Standards enforced: evaluate products against the baseline and the standards in force, gate publishing, and
+keep violations, compliance scores and auto-actions up to date.
+
+Two entry points:
+
+- ``publish_gate_check(product)`` is called by ``products.services.product_change_status`` before a product
+  becomes published (page, API and admin action alike). It refuses, with a ``DomainError`` listing every failure,
+  when a blocker fails: the baseline (owner, description, schema, freshness SLA) always; a blocker standard in
+  force always for a product never published, and for a product published before (coming back from deprecated)
+  only once the standard's grace period is over. An approved, unexpired waiver lifts one standard. Warnings never
+  block.
+- ``products_evaluate(product_ids, run_id=None)`` is the continuous-enforcement core that the chunk task (and the
+  per-product task run on every change) calls. It costs the same number of queries for 5 products or 500: the
+  products, their ports and fields, the rules, the waivers, the open violations and the team members are each
+  loaded in one query, and every write is a bulk statement.
+
+A violation is keyed by (product, rule key, message key): the rule key is the standard's code or
+``baseline:<item>``; the message key is a hash of the message, so each failing field is its own violation and a
+rerun with nothing changed finds the same keys and writes nothing new but ``last_seen_at``.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Avg, Count, F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from governance.models import (
+    ComplianceSnapshot,
+    EnforcementRun,
+    ProductCompliance,
+    Severity,
+    Standard,
+    StandardEnforcement,
+    Violation,
+    Waiver,
+)
+from governance.rules import ProductFacts, rule_evaluate
+from portal.errors import DomainError
+from portal.models import AuditEvent, Notification
+from portal.services import task_enqueue_on_commit
+
+WEIGHTS = {Severity.BLOCKER: 3, Severity.WARNING: 1}
+BASELINE_ITEMS = {
+    "owner": "Owner",
+    "description": "Description",
+    "schema": "Schema",
+    "sla": "Freshness SLA",
+}
+EVALUATED_STATUSES = ("draft", "published", "deprecated")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check a product is held to: a baseline item or a standard in force."""
+
+    key: str
+    title: str
+    kind: str
+    rule: dict
+    severity: str
+    standard_id: int | None = None
+    grace_ends: date | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.standard_id is None
+
+
+@dataclass(frozen=True)
+class Failure:
+    rule: Rule
+    message: str
+
+    @property
+    def message_key(self) -> str:
+        return hashlib.sha1(self.message.encode(), usedforsecurity=False).hexdigest()[:40]
+
+
+BASELINE_RULES = tuple(
+    Rule(key=f"baseline:{item}", title=f"Baseline: {label}", kind="baseline", rule={}, severity=Severity.BLOCKER)
+    for item, label in BASELINE_ITEMS.items()
+)
+
+
+def _baseline(item: str, facts: ProductFacts) -> list[str]:
+    if item == "sla":
+        # The baseline asks for a freshness guarantee specifically (completeness or availability alone do not do).
+        if facts.freshness_minutes is None:
+            return ["freshness SLA missing: the baseline standard requires a freshness guarantee in minutes"]
+        return []
+    return rule_evaluate("required_metadata", {"require": [item]}, facts, code="the baseline standard")
+
+
+def rules_in_force() -> list[Rule]:
+    """The baseline plus every standard version in force (one query)."""
+    standards = Standard.objects.in_force().only(
+        "pk", "code", "title", "kind", "rule", "severity", "effective_from", "grace_days"
+    )
+    return [
+        *BASELINE_RULES,
+        *(
+            Rule(
+                key=standard.code,
+                title=standard.title,
+                kind=standard.kind,
+                rule=standard.rule,
+                severity=standard.severity,
+                standard_id=standard.pk,
+                grace_ends=standard.grace_ends,
+            )
+            for standard in standards.order_by("code")
+        ),
+    ]
+
+
+def evaluate(facts: ProductFacts, rules: list[Rule]) -> list[Failure]:
+    """Every failure of one product against ``rules`` (pure: no database access)."""
+    failures = []
+    for rule in rules:
+        if rule.is_baseline:
+            messages = _baseline(rule.key.split(":", 1)[1], facts)
+        else:
+            messages = rule_evaluate(rule.kind, rule.rule, facts, code=rule.key)
+        failures.extend(Failure(rule, message) for message in dict.fromkeys(messages))
+    return failures
+
+
+def score(rules: list[Rule], failures: list[Failure]) -> Decimal:
+    """Share of applicable rules passed, weighted by severity (a blocker weighs 3, a warning 1), 0–100."""
+    failed = {failure.rule.key for failure in failures}
+    total = sum(WEIGHTS[rule.severity] for rule in rules)
+    passed = sum(WEIGHTS[rule.severity] for rule in rules if rule.key not in failed)
+    return (Decimal(100) * passed / total).quantize(Decimal("0.01")) if total else Decimal(100)
+
+
+def _load_products(product_ids):
+    from products.models import DataProduct, OutputPort, SchemaField
+
+    return list(
+        DataProduct.objects.filter(pk__in=list(product_ids))
+        .only(
+            "pk",
+            "slug",
+            "name",
+            "status",
+            "domain_id",
+            "owner_team_id",
+            "accountable_id",
+            "summary",
+            "documentation",
+            "quality_score",
+            "freshness_minutes",
+            "completeness_percent",
+            "availability_percent",
+            "published_at",
+            "domain__slug",
+        )
+        .select_related("domain")
+        .prefetch_related(
+            Prefetch(
+                "ports",
+                queryset=OutputPort.objects.only("pk", "name", "product_id").prefetch_related(
+                    Prefetch("fields", queryset=SchemaField.objects.only("pk", "name", "classification", "port_id"))
+                ),
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def _waived_codes(product_ids, *, now) -> dict[int, set[str]]:
+    waived: dict[int, set[str]] = {}
+    for product_id, code in (
+        Waiver.objects.active(now).filter(product_id__in=list(product_ids)).values_list("product_id", "standard_code")
+    ):
+        waived.setdefault(product_id, set()).add(code)
+    return waived
+
+
+def blocking_failures(product, *, rules: list[Rule] | None = None, now=None) -> tuple[list[Failure], list[Failure]]:
+    """(blocking, warnings) for publishing ``product`` now. See the module docstring for the grace rule."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    products = _load_products([product.pk])
+    if not products:
+        return [], []
+    loaded = products[0]
+    rules = rules if rules is not None else rules_in_force()
+    waived = _waived_codes([loaded.pk], now=now).get(loaded.pk, set())
+    was_published = loaded.published_at is not None
+    blocking, warnings = [], []
+    for failure in evaluate(ProductFacts.from_product(loaded), rules):
+        rule = failure.rule
+        in_grace = was_published and rule.grace_ends is not None and today < rule.grace_ends
+        if rule.severity != Severity.BLOCKER or rule.key in waived or in_grace:
+            warnings.append(failure)
+        else:
+            blocking.append(failure)
+    return blocking, warnings
+
+
+def publish_gate_check(product) -> None:
+    """Refuse to publish ``product`` while a blocker fails, listing every failure (warnings do not block)."""
+    blocking, _warnings = blocking_failures(product)
+    if blocking:
+        listed = "; ".join(f"{failure.message}" for failure in blocking)
+        raise DomainError(
+            f"Publishing is blocked by {len(blocking)} failing standard{'s' if len(blocking) != 1 else ''}: {listed}."
+        )
+
+
+# --- continuous enforcement ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkResult:
+    checked: int = 0
+    opened: int = 0
+    resolved: int = 0
+
+
+def _team_members(team_ids) -> dict[int, list[int]]:
+    from products.models import Membership
+
+    members: dict[int, list[int]] = {}
+    for team_id, user_id in Membership.objects.filter(team_id__in=list(team_ids), user__is_active=True).values_list(
+        "team_id", "user_id"
+    ):
+        members.setdefault(team_id, []).append(user_id)
+    return members
+
+
+def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> ChunkResult:
+    """Evaluate products, open and resolve violations, notify owners, apply auto-actions, store scores.
+
+    Safe to run twice, or twice at once: the product rows are locked for the transaction, and the partial unique
+    constraint keeps one open violation per key. With ``run_id`` the run's counters move with F() in the same
+    transaction, and the chunk that completes the run closes it.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    product_ids = sorted(set(product_ids))
+    with transaction.atomic():
+        from products.models import DataProduct
+
+        locked = list(
+            DataProduct.objects.select_for_update()
+            .filter(pk__in=product_ids, status__in=EVALUATED_STATUSES)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        products = _load_products(locked)
+        rules = rules_in_force()
+        actions = dict(StandardEnforcement.objects.values_list("code", "auto_action"))
+        waived = _waived_codes(locked, now=now)
+        open_rows = list(
+            Violation.objects.filter(product_id__in=locked, resolved_at__isnull=True).only(
+                "pk", "product_id", "rule_key", "message_key"
+            )
+        )
+        open_by_key = {(row.product_id, row.rule_key, row.message_key): row.pk for row in open_rows}
+        current = {
+            row.product_id: row
+            for row in ProductCompliance.objects.filter(product_id__in=locked).only(
+                "product_id", "score", "non_compliant"
+            )
+        }
+
+        seen: set[tuple] = set()
+        new_rows: list[Violation] = []
+        compliance_rows: list[ProductCompliance] = []
+        snapshots: list[ComplianceSnapshot] = []
+        badge_codes = {code for code, action in actions.items() if action == StandardEnforcement.AutoAction.BADGE}
+        for product in products:
+            failures = evaluate(ProductFacts.from_product(product), rules)
+            product_waived = waived.get(product.pk, set())
+            non_compliant = False
+            for failure in failures:
+                key = (product.pk, failure.rule.key, failure.message_key)
+                seen.add(key)
+                if key not in open_by_key:
+                    rule = failure.rule
+                    new_rows.append(
+                        Violation(
+                            product_id=product.pk,
+                            standard_id=rule.standard_id,
+                            rule_key=rule.key,
+                            message_key=failure.message_key,
+                            message=failure.message,
+                            severity=rule.severity,
+                            opened_at=now,
+                            last_seen_at=now,
+                            grace_ends=rule.grace_ends or today,
+                            opened_by_run_id=run_id,
+                        )
+                    )
+                rule = failure.rule
+                if (
+                    product.status == "published"
+                    and rule.key in badge_codes
+                    and rule.severity == Severity.BLOCKER
+                    and (rule.grace_ends or today) <= today
+                    and rule.key not in product_waived
+                ):
+                    non_compliant = True
+            value = score(rules, failures)
+            blockers = {f.rule.key for f in failures if f.rule.severity == Severity.BLOCKER}
+            compliance_rows.append(
+                ProductCompliance(
+                    product_id=product.pk,
+                    score=value,
+                    rules_checked=len(rules),
+                    rules_failed=len({f.rule.key for f in failures}),
+                    blockers_failed=len(blockers),
+                    non_compliant=non_compliant,
+                    evaluated_at=now,
+                )
+            )
+            previous = current.get(product.pk)
+            if previous is None or previous.score != value:
+                snapshots.append(ComplianceSnapshot(run_id=run_id, product_id=product.pk, score=value, taken_at=now))
+
+        resolved_ids = [pk for key, pk in open_by_key.items() if key not in seen]
+        still_open = [pk for key, pk in open_by_key.items() if key in seen]
+        if resolved_ids:
+            Violation.objects.filter(pk__in=resolved_ids, resolved_at__isnull=True).update(resolved_at=now)
+        if still_open:
+            Violation.objects.filter(pk__in=still_open).update(last_seen_at=now)
+        if new_rows:
+            Violation.objects.bulk_create(new_rows, ignore_conflicts=True)
+        if compliance_rows:
+            ProductCompliance.objects.bulk_create(
+                compliance_rows,
+                update_conflicts=True,
+                unique_fields=["product"],
+                update_fields=[
+                    "score",
+                    "rules_checked",
+                    "rules_failed",
+                    "blockers_failed",
+                    "non_compliant",
+                    "evaluated_at",
+                ],
+            )
+        if snapshots:
+            ComplianceSnapshot.objects.bulk_create(snapshots)
+        _notify_and_act(products, actions=actions, waived=waived, now=now, today=today)
+        result = ChunkResult(checked=len(products), opened=len(new_rows), resolved=len(resolved_ids))
+        if run_id is not None:
+            EnforcementRun.objects.filter(pk=run_id).update(
+                products_checked=F("products_checked") + result.checked,
+                violations_opened=F("violations_opened") + result.opened,
+                violations_resolved=F("violations_resolved") + result.resolved,
+                chunks_done=F("chunks_done") + 1,
+            )
+    if run_id is not None:
+        run_finish_if_done(run_id, now=timezone.now())
+    return result
+
+
+def _notify_and_act(products, *, actions: dict, waived: dict, now, today) -> None:
+    """Owners hear once of each violation opened on a published product, and once when a blocker passes its grace
+    period (unless waived); then the standard's auto-action applies. Constant queries whatever the chunk size."""
+    published = {product.pk: product for product in products if product.status == "published"}
+    if not published:
+        return
+    pending = list(
+        Violation.objects.filter(product_id__in=list(published), resolved_at__isnull=True)
+        .filter(Q(notified_open=False) | Q(severity=Severity.BLOCKER, notified_grace=False, grace_ends__lte=today))
+        .only("pk", "product_id", "rule_key", "message", "severity", "grace_ends", "notified_open", "notified_grace")
+        .order_by("pk")
+    )
+    if not pending:
+        return
+    members = _team_members({product.owner_team_id for product in published.values()})
+    notifications, opened_ids, grace_ids, deprecate = [], [], [], {}
+    for violation in pending:
+        product = published[violation.product_id]
+        url = reverse("products:product-detail", kwargs={"domain": product.domain.slug, "slug": product.slug})
+        recipients = members.get(product.owner_team_id, [])
+        if not violation.notified_open:
+            opened_ids.append(violation.pk)
+            notifications += [
+                Notification(
+                    recipient_id=user_id,
+                    kind="governance.violation_open",
+                    title=f"{product.name}: {violation.rule_key} violated"[:200],
+                    body=violation.message,
+                    url=url,
+                    dedupe_key=f"violation-{violation.pk}-open",
+                )
+                for user_id in recipients
+            ]
+        passed_grace = (
+            violation.severity == Severity.BLOCKER
+            and not violation.notified_grace
+            and violation.grace_ends is not None
+            and violation.grace_ends <= today
+            and violation.rule_key not in waived.get(product.pk, set())
+        )
+        if passed_grace:
+            grace_ids.append(violation.pk)
+            notifications += [
+                Notification(
+                    recipient_id=user_id,
+                    kind="governance.violation_grace_over",
+                    title=f"{product.name}: {violation.rule_key} grace period is over"[:200],
+                    body=f"{violation.message}. This blocker now counts against the product.",
+                    url=url,
+                    dedupe_key=f"violation-{violation.pk}-grace",
+                )
+                for user_id in recipients
+            ]
+            if actions.get(violation.rule_key) == StandardEnforcement.AutoAction.DEPRECATE:
+                deprecate.setdefault(product.pk, violation)
+    if notifications:
+        # Their emails go out when the run ends (``run_finish_if_done`` sends every pending email in one task).
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    if opened_ids:
+        Violation.objects.filter(pk__in=opened_ids).update(notified_open=True)
+    if grace_ids:
+        Violation.objects.filter(pk__in=grace_ids).update(notified_grace=True)
+    if deprecate:
+        _auto_deprecate(published, deprecate, now=now)
+
+
+def _auto_deprecate(published: dict, deprecate: dict, *, now) -> None:
+    """The ``deprecate`` auto-action: published → deprecated (a legal lifecycle move), audited per product."""
+    from products.models import DataProduct
+
+    ids = list(deprecate)
+    DataProduct.objects.filter(pk__in=ids, status="published").update(status="deprecated", updated_at=now)
+    Violation.objects.filter(pk__in=[v.pk for v in deprecate.values()]).update(auto_action_taken="deprecate")
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=None,
+                action="product.deprecated",
+                target_type="products.dataproduct",
+                target_id=str(product_id),
+                target_label=str(published[product_id].name)[:200],
+                from_state="published",
+                to_state="deprecated",
+                comment=f"auto-action of {violation.rule_key} after its grace period: {violation.message}"[:500],
+                data={"auto_action": "deprecate", "standard": violation.rule_key, "violation": violation.pk},
+            )
+            for product_id, violation in deprecate.items()
+        ]
+    )
+
+
+def run_finish_if_done(run_id: int, *, now=None) -> bool:
+    """Close a run once every chunk has reported (only one caller wins), and record per-domain snapshots."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closed = EnforcementRun.objects.filter(
+            pk=run_id, status=EnforcementRun.Status.RUNNING, chunks_done__gte=F("chunks_total")
+        ).update(status=EnforcementRun.Status.DONE, finished_at=now)
+        if not closed:
+            return False
+        compliance_snapshot_take(run_id=run_id, now=now)
+        from portal.tasks import notification_emails_send
+
+        task_enqueue_on_commit(notification_emails_send)
+    return True
+
+
+def compliance_snapshot_take(*, run_id: int | None, now) -> Decimal | None:
+    """Per-domain and overall average scores of the products not retired (two queries and one insert)."""
+    live = ProductCompliance.objects.filter(product__status__in=EVALUATED_STATUSES)
+    rows = [
+        ComplianceSnapshot(
+            run_id=run_id,
+            domain_id=row["product__domain_id"],
+            score=Decimal(row["average"]).quantize(Decimal("0.01")),
+            products=row["n"],
+            taken_at=now,
+        )
+        for row in live.values("product__domain_id").annotate(average=Avg("score"), n=Count("pk")).order_by()
+    ]
+    overall = live.aggregate(average=Avg("score"), n=Count("pk"))
+    overall_score = None
+    if overall["n"]:
+        overall_score = Decimal(overall["average"]).quantize(Decimal("0.01"))
+        rows.append(ComplianceSnapshot(run_id=run_id, score=overall_score, products=overall["n"], taken_at=now))
+    ComplianceSnapshot.objects.bulk_create(rows)
+    if run_id is not None:
+        EnforcementRun.objects.filter(pk=run_id).update(score=overall_score)
+    return overall_score

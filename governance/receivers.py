@@ -1,0 +1,79 @@
+"""Re-evaluate a product as soon as it changes, after commit.
+
+Why signals rather than a call in each products service: a product changes through many doors (the services,
+Django admin, seeding, the quality runner updating ``quality_score``, ODCS imports), and the catalog should not
+need to know that governance exists. post_save/post_delete on the product, its ports and fields cover every door
+with no import from products into governance; the only line products holds is the publish gate.
+
+Many saves in one transaction (a port with twenty fields) lead to one evaluation per product: the ids collect in
+a per-thread set that the first on-commit callback flushes (a rollback leaves them for the next commit: an extra
+evaluation is harmless, evaluating is idempotent). A handful of products (an edit through a page or the API) is
+evaluated right there after commit, about a dozen queries whatever the product, so the owner sees the new score on
+the next page load; a bulk change (an import, a seeding) is handed to Celery in chunks. Evaluating inline also
+keeps a background writer from competing with the request's own follow-up work. Anything missed (an error, a
+broker down) is caught by the hourly run.
+"""
+
+import logging
+import threading
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from products.models import DataProduct, OutputPort, SchemaField
+
+logger = logging.getLogger(__name__)
+_pending = threading.local()
+INLINE_LIMIT = 20
+CHUNK_SIZE = 500
+
+
+def product_changed(product_id: int | None) -> None:
+    if not product_id:
+        return
+    ids = getattr(_pending, "ids", None)
+    if ids is None:
+        ids = _pending.ids = set()
+    ids.add(product_id)
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    from governance.enforcement import products_evaluate
+    from governance.tasks import products_evaluate_chunk
+
+    ids = sorted(getattr(_pending, "ids", None) or ())
+    _pending.ids = set()
+    if not ids:
+        return
+    try:
+        if len(ids) <= INLINE_LIMIT:
+            products_evaluate(ids)
+        else:
+            for start in range(0, len(ids), CHUNK_SIZE):
+                products_evaluate_chunk.delay(ids[start : start + CHUNK_SIZE])
+    except Exception:  # the change is committed; the hourly run evaluates what was missed
+        logger.exception("could not evaluate products %s after a change", ids[:20])
+
+
+@receiver(post_save, sender=DataProduct, dispatch_uid="governance-product-changed")
+def _product_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        product_changed(instance.pk)
+
+
+@receiver(post_save, sender=OutputPort, dispatch_uid="governance-port-saved")
+@receiver(post_delete, sender=OutputPort, dispatch_uid="governance-port-deleted")
+def _port_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        product_changed(instance.product_id)
+
+
+@receiver(post_save, sender=SchemaField, dispatch_uid="governance-field-saved")
+@receiver(post_delete, sender=SchemaField, dispatch_uid="governance-field-deleted")
+def _field_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    product_id = OutputPort.objects.filter(pk=instance.port_id).values_list("product_id", flat=True).first()
+    product_changed(product_id)
