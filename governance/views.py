@@ -1,4 +1,5 @@
 import csv
+from datetime import UTC
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -277,3 +278,153 @@ def decision_log_json(request, council_pk: int):
     response = JsonResponse({"council": council.name, "decisions": rows}, json_dumps_params={"indent": 1})
     response["Content-Disposition"] = f'attachment; filename="decision-log-council-{council.pk}.json"'
     return response
+
+
+# --- enforcement ------------------------------------------------------------------------------------------------
+
+
+@login_required
+def compliance_dashboard(request):
+    from products.charts import line_chart
+    from products.models import Domain
+
+    domains = selectors.compliance_by_domain(user=request.user)
+    trend = selectors.compliance_trend(user=request.user)
+    domain_charts = []
+    for row in domains[:12]:
+        domain = Domain.objects.filter(slug=row["product__domain__slug"]).first()
+        points = selectors.compliance_trend(user=request.user, domain=domain)
+        if len(points) > 1:
+            domain_charts.append((row["product__domain__name"], line_chart(points, title=row["product__domain__name"])))
+    return render(
+        request,
+        "governance/compliance_dashboard.html",
+        {
+            "domains": domains,
+            "standards": selectors.compliance_by_standard(user=request.user),
+            "trend_chart": line_chart(trend, title="Average compliance score, all domains") if trend else None,
+            "domain_charts": domain_charts,
+            "last_run": selectors.enforcement_run_list(user=request.user).first()
+            if permissions.can_view_enforcement_runs(request.user)
+            else None,
+        },
+    )
+
+
+@login_required
+def violation_list(request):
+    state = request.GET.get("state", "open")
+    if state not in ("open", "resolved", "all"):
+        state = "open"
+    page = paginate(selectors.violation_list(user=request.user, state=state), request.GET.get("page"), PAGE_SIZE)
+    return render(request, "governance/violation_list.html", {"page": page, "state": state})
+
+
+@login_required
+def waiver_request(request, pk: int):
+    from datetime import datetime, time
+
+    from governance.forms import WaiverRequestForm
+    from governance.models import Violation
+
+    try:
+        violation = selectors.violation_get(user=request.user, pk=pk)
+    except Violation.DoesNotExist:
+        raise Http404("No such violation") from None
+    if not permissions.can_request_waiver(request.user, violation.product):
+        raise PermissionDenied("Only the product's team asks for a waiver.")
+    if violation.is_baseline:
+        raise PermissionDenied("The baseline standard cannot be waived.")
+    form = WaiverRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        expires = datetime.combine(form.cleaned_data["expires_on"], time.min, tzinfo=UTC)
+        try:
+            services.waiver_request(
+                actor=request.user,
+                product=violation.product,
+                standard_code=violation.rule_key,
+                reason=form.cleaned_data["reason"],
+                expires_at=expires,
+            )
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            messages.success(request, "Waiver requested. The council chair decides it.")
+            return redirect("governance:waiver-list")
+    return render(request, "governance/waiver_form.html", {"form": form, "violation": violation})
+
+
+@login_required
+def waiver_list(request):
+    from governance.forms import WaiverDecisionForm
+
+    page = paginate(selectors.waiver_list(user=request.user), request.GET.get("page"), PAGE_SIZE)
+    for waiver in page.items:
+        waiver.may_decide = waiver.status == "requested" and permissions.can_decide_waiver(request.user, waiver)
+    return render(request, "governance/waiver_list.html", {"page": page, "decision_form": WaiverDecisionForm()})
+
+
+@login_required
+@require_POST
+def waiver_decide(request, pk: int):
+    from governance.forms import WaiverDecisionForm
+    from governance.models import Waiver
+
+    try:
+        waiver = selectors.waiver_list(user=request.user).get(pk=pk)
+    except Waiver.DoesNotExist:
+        raise Http404("No such waiver") from None
+    if not permissions.can_decide_waiver(request.user, waiver):
+        raise PermissionDenied("Only the council chair decides waivers.")
+    form = WaiverDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect("governance:waiver-list")
+    try:
+        services.waiver_decide(
+            actor=request.user,
+            waiver=waiver,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Waiver {form.cleaned_data['decision']}d.")
+    return redirect("governance:waiver-list")
+
+
+@login_required
+def enforcement_run_list(request):
+    if not permissions.can_view_enforcement_runs(request.user):
+        raise PermissionDenied("Only admins and staff watch enforcement runs.")
+    page = paginate(selectors.enforcement_run_list(user=request.user), request.GET.get("page"), PAGE_SIZE)
+    return render(
+        request,
+        "governance/enforcementrun_list.html",
+        {"page": page, "can_start": permissions.can_start_enforcement_run(request.user)},
+    )
+
+
+@login_required
+def enforcement_run_progress(request, pk: int):
+    """The htmx partial of one run's row: polls itself every two seconds while the run is going."""
+    from governance.models import EnforcementRun
+
+    if not permissions.can_view_enforcement_runs(request.user):
+        raise PermissionDenied("Only admins and staff watch enforcement runs.")
+    try:
+        run = selectors.enforcement_run_list(user=request.user).get(pk=pk)
+    except EnforcementRun.DoesNotExist:
+        raise Http404("No such run") from None
+    return render(request, "governance/_enforcementrun_row.html", {"run": run})
+
+
+@login_required
+@require_POST
+def enforcement_run_start(request):
+    if not permissions.can_start_enforcement_run(request.user):
+        raise PermissionDenied("Only admins start enforcement runs.")
+    run = services.enforcement_run_start(actor=request.user, trigger="manual")
+    messages.success(request, f"Enforcement run {run.pk} started: {run.products_total} products.")
+    return redirect("governance:enforcement-run-list")

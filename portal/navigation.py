@@ -5,5 +5,6 @@ NAV_ITEMS = [
     ("Glossary", "glossary:term-list"),
     ("Council", "governance:council-detail"),
     ("Standards", "governance:standard-list"),
+    ("Compliance", "governance:compliance-dashboard"),
     ("My access", "products:my-access"),
 ]

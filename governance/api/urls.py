@@ -8,3 +8,6 @@ def register_routes(router) -> None:
     router.register("proposals", views.ProposalViewSet, basename="proposal")
     router.register("votes", views.VoteViewSet, basename="vote")
     router.register("standards", views.StandardViewSet, basename="standard")
+    router.register("violations", views.ViolationViewSet, basename="violation")
+    router.register("waivers", views.WaiverViewSet, basename="waiver")
+    router.register("enforcement-runs", views.EnforcementRunViewSet, basename="enforcement-run")

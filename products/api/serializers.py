@@ -111,6 +111,10 @@ class DataProductSerializer(serializers.ModelSerializer):
     tags = TagListField(child=serializers.CharField(max_length=50), required=False)
     ports = NestedPortSerializer(many=True, read_only=True)
     page_url = serializers.SerializerMethodField()
+    # governance.ProductCompliance, joined by the viewset's select_related("compliance"); null until evaluated.
+    compliance_score = serializers.DecimalField(
+        source="compliance.score", max_digits=5, decimal_places=2, read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = DataProduct
@@ -132,6 +136,7 @@ class DataProductSerializer(serializers.ModelSerializer):
             "completeness_percent",
             "availability_percent",
             "quality_score",
+            "compliance_score",
             "ports",
             "created_at",
             "updated_at",

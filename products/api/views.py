@@ -77,7 +77,7 @@ class DataProductViewSet(
     def get_queryset(self):
         return (
             selectors.product_list(user=self.request.user)
-            .select_related("accountable")
+            .select_related("accountable", "compliance")
             .prefetch_related(
                 Prefetch(
                     "ports",
