@@ -170,6 +170,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON in; file uploads (CSV imports) declare their own parsers on their action.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
@@ -187,6 +190,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"; each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "OutputPortKindEnum": "products.models.OutputPort.Kind",
+        "StandardKindEnum": "governance.models.StandardKind",
+        "ProposalKindEnum": "governance.models.Proposal.Kind",
+        "TermAliasKindEnum": "glossary.models.TermAlias.Kind",
+        "TermRelationKindEnum": "glossary.models.TermRelation.Kind",
+        "ConflictFindingKindEnum": "glossary.models.ConflictFinding.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "portal.api.schema.add_error_responses",
