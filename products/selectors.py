@@ -345,3 +345,145 @@ def port_data_read(
         ),
     )
     return PortData(columns=plan.columns, masked=plan.masked, rows=mask_rows(plan, rows))
+
+
+# --- Quality ------------------------------------------------------------------------------------------------------
+
+
+def _latest_result_subquery(field_name: str):
+    from django.db.models import OuterRef, Subquery
+
+    from products.models import CheckResult
+
+    latest = CheckResult.objects.filter(quality_check=OuterRef("pk")).order_by("-measured_at", "-id")
+    return Subquery(latest.values(field_name)[:1])
+
+
+def quality_checks_of(*, user, product: DataProduct) -> list:
+    """The product's checks with their latest result (state, value, message, time): one query."""
+    from products.models import QualityCheck
+
+    if not permissions.can_view_quality(user, product):
+        return []
+    return list(
+        QualityCheck.objects.filter(product=product)
+        .select_related("port")
+        .annotate(
+            latest_state=_latest_result_subquery("state"),
+            latest_value=_latest_result_subquery("observed_value"),
+            latest_message=_latest_result_subquery("message"),
+            latest_at=_latest_result_subquery("measured_at"),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def quality_history(*, product: DataProduct, days: int = 30, now=None) -> list[tuple]:
+    """One point per day for the last ``days`` days: the day's average score (None where nothing ran).
+    One aggregate query, whatever the number of results or snapshots."""
+    from datetime import timedelta
+
+    from django.db.models import Avg
+    from django.db.models.functions import TruncDate
+
+    from products.charts import daily_series
+    from products.models import QualityScoreSnapshot
+
+    today = (now or timezone.now()).date()
+    first = today - timedelta(days=days - 1)
+    rows = (
+        QualityScoreSnapshot.objects.filter(product=product, measured_at__date__gte=first)
+        .annotate(day=TruncDate("measured_at"))
+        .values("day")
+        .annotate(score=Avg("score"))
+        .values_list("day", "score")
+    )
+    by_day = {day: round(float(score), 1) for day, score in rows if score is not None}
+    return daily_series(by_day, [first + timedelta(days=n) for n in range(days)])
+
+
+def product_quality_section(*, user, product: DataProduct, now=None) -> dict:
+    """What the product page's quality section shows, in a fixed number of queries (about six)."""
+    from products.charts import line_chart
+    from products.models import CheckRun, Incident, QualityScoreSnapshot
+
+    if not permissions.can_view_quality(user, product):
+        return {"quality": None}
+    snapshot = QualityScoreSnapshot.objects.filter(product=product).order_by("-measured_at", "-id").first()
+    history = quality_history(product=product, now=now)
+    sla = services.quality_sla(product, now=now)
+    incidents = list(
+        Incident.objects.filter(product=product, resolved_at=None)
+        .select_related("quality_check")
+        .order_by("-opened_at")
+    )
+    run = CheckRun.objects.filter(product=product).order_by("-created_at", "-id").first()
+    return {
+        "quality": {
+            "score": product.quality_score,
+            "dimensions": sorted((snapshot.dimensions if snapshot else {}).items()),
+            "measured_at": snapshot.measured_at if snapshot else None,
+            "chart": line_chart(history, title=f"Quality score of {product.name}, last 30 days"),
+            "sla": sla,
+            "incidents": incidents,
+            "run": run,
+            "can_run": permissions.can_run_quality_checks(user, product),
+        }
+    }
+
+
+def quality_results_recent(*, product: DataProduct):
+    from products.models import CheckResult
+
+    return CheckResult.objects.filter(product=product).select_related("quality_check").order_by("-measured_at", "-id")
+
+
+def quality_incidents_of(*, product: DataProduct, limit: int = 50) -> list:
+    from products.models import Incident
+
+    return list(
+        Incident.objects.filter(product=product).select_related("quality_check").order_by("-opened_at", "-id")[:limit]
+    )
+
+
+def quality_run_get(*, user, product: DataProduct, pk: int):
+    from products.models import CheckRun
+
+    if not permissions.can_view_quality(user, product):
+        raise CheckRun.DoesNotExist
+    return CheckRun.objects.get(product=product, pk=pk)
+
+
+def ingest_tokens_of(*, user, product: DataProduct) -> list:
+    from products.models import ProductIngestToken
+
+    if not permissions.can_manage_ingest_tokens(user, product):
+        return []
+    return list(ProductIngestToken.objects.filter(product=product).select_related("created_by"))
+
+
+def quality_checks_visible(*, user):
+    from products.models import QualityCheck
+
+    return (
+        QualityCheck.objects.filter(product__in=DataProduct.objects.visible_to(user))
+        .select_related("product", "port")
+        .annotate(latest_state=_latest_result_subquery("state"), latest_at=_latest_result_subquery("measured_at"))
+        .order_by("product_id", "name", "pk")
+    )
+
+
+def incidents_visible(*, user):
+    from products.models import Incident
+
+    return (
+        Incident.objects.filter(product__in=DataProduct.objects.visible_to(user))
+        .select_related("product", "quality_check")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def quality_runs_visible(*, user):
+    from products.models import CheckRun
+
+    return CheckRun.objects.filter(product__in=DataProduct.objects.visible_to(user)).select_related("product")

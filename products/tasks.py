@@ -51,3 +51,34 @@ def grants_expire_task() -> dict:
 @shared_task(**RETRYING)
 def access_requests_remind_and_expire_task() -> dict:
     return services.access_requests_remind_and_expire()
+
+
+# --- Quality checks ---------------------------------------------------------------------------------------------
+# A run fans out one task per check (so checks spread over workers and one slow table holds up nothing else);
+# the product's schedule is a PeriodicTask per product (``services.quality_schedule_sync``), the sweep a fixed one
+# (migration ``0005_quality_schedules``).
+
+
+@shared_task(**RETRYING)
+def quality_run_task(run_id: int) -> int:
+    return services.quality_run_execute(run_id)
+
+
+@shared_task(**RETRYING)
+def quality_check_task(run_id: int, check_id: int) -> str:
+    return services.quality_check_record(run_id, check_id)
+
+
+@shared_task(**RETRYING)
+def quality_product_scheduled_task(product_id: int) -> int | None:
+    from products.models import DataProduct
+
+    product = DataProduct.objects.filter(pk=product_id).first()
+    if product is None:
+        return None
+    return services.quality_run_start(actor=None, product=product, trigger="schedule").pk
+
+
+@shared_task(**RETRYING)
+def quality_sweep_task() -> dict:
+    return services.quality_sweep()

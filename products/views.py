@@ -84,6 +84,7 @@ def product_detail(request, domain: str, slug: str):
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
         **selectors.product_access_tab(user=request.user, product=product),
+        **selectors.product_quality_section(user=request.user, product=product),
         "glossary": glossary_selectors.product_terms(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
@@ -441,3 +442,149 @@ def port_export(request, domain: str, slug: str, port_id: int):
     writer.writerows(data.rows)
     audit_record(actor=request.user, action="port.export", target=port.product, data={"port": port.pk})
     return response
+
+
+# --- Quality ------------------------------------------------------------------------------------------------------
+
+QUALITY_RESULTS_PAGE_SIZE = 50
+
+
+def _quality_product(request, domain: str, slug: str, decide=None) -> DataProduct:
+    """The visible product (404 otherwise); with ``decide``, 403 unless that permission function allows."""
+    product = _visible_product(request, domain, slug)
+    if decide is not None and not decide(request.user, product):
+        raise PermissionDenied("Only the owning team manages this product's quality checks.")
+    return product
+
+
+@login_required
+def quality_detail(request, domain: str, slug: str):
+    product = _quality_product(request, domain, slug)
+    page = paginate(
+        selectors.quality_results_recent(product=product), request.GET.get("page"), QUALITY_RESULTS_PAGE_SIZE
+    )
+    return render(
+        request,
+        "products/quality_detail.html",
+        {
+            "product": product,
+            "checks": selectors.quality_checks_of(user=request.user, product=product),
+            "results_page": page,
+            "incidents": selectors.quality_incidents_of(product=product),
+            "can_manage": permissions.can_manage_quality_checks(request.user, product),
+            "can_manage_tokens": permissions.can_manage_ingest_tokens(request.user, product),
+            **selectors.product_quality_section(user=request.user, product=product),
+        },
+    )
+
+
+def _quality_check_editor(request, product: DataProduct, check):
+    from products.forms import QualityCheckForm
+
+    initial = None
+    if check is not None:
+        initial = {
+            "name": check.name,
+            "kind": check.kind,
+            "port": check.port_id,
+            "column": check.column,
+            "params": check.params,
+            "severity": check.severity,
+            "dimension": check.dimension,
+            "enabled": check.enabled,
+        }
+    form = QualityCheckForm(request.POST or None, initial=initial, product=product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.quality_check_save(actor=request.user, product=product, check=check, **form.service_kwargs())
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else "params", error.message)
+        else:
+            messages.success(request, "Check saved.")
+            return redirect("products:quality-detail", domain=product.domain.slug, slug=product.slug)
+    return render(request, "products/quality_check_form.html", {"form": form, "product": product, "check": check})
+
+
+@login_required
+def quality_check_create(request, domain: str, slug: str):
+    product = _quality_product(request, domain, slug, permissions.can_manage_quality_checks)
+    return _quality_check_editor(request, product, None)
+
+
+@login_required
+def quality_check_edit(request, domain: str, slug: str, check_id: int):
+    product = _quality_product(request, domain, slug, permissions.can_manage_quality_checks)
+    check = get_object_or_404(product.quality_checks, pk=check_id)
+    return _quality_check_editor(request, product, check)
+
+
+@login_required
+@require_POST
+def quality_check_delete(request, domain: str, slug: str, check_id: int):
+    product = _quality_product(request, domain, slug, permissions.can_manage_quality_checks)
+    check = get_object_or_404(product.quality_checks, pk=check_id)
+    services.quality_check_delete(actor=request.user, check=check)
+    messages.success(request, f"Check “{check.name}” deleted.")
+    return redirect("products:quality-detail", domain=product.domain.slug, slug=product.slug)
+
+
+@login_required
+@require_POST
+def quality_run_create(request, domain: str, slug: str):
+    """ "Run checks now": queue a run (or join the one going) and show its progress (htmx polls it)."""
+    product = _quality_product(request, domain, slug, permissions.can_run_quality_checks)
+    run = services.quality_run_start(actor=request.user, product=product)
+    if request.htmx:
+        return render(request, "products/quality_run_progress.html", {"product": product, "run": run})
+    messages.success(request, "Checks are running.")
+    return redirect(f"{product.get_absolute_url()}#quality")
+
+
+@login_required
+def quality_run_progress(request, domain: str, slug: str, run_id: int):
+    product = _quality_product(request, domain, slug)
+    from products.models import CheckRun
+
+    try:
+        run = selectors.quality_run_get(user=request.user, product=product, pk=run_id)
+    except CheckRun.DoesNotExist:
+        raise Http404("No such run") from None
+    return render(request, "products/quality_run_progress.html", {"product": product, "run": run})
+
+
+@login_required
+def quality_tokens(request, domain: str, slug: str):
+    from products.forms import IngestTokenForm
+
+    product = _quality_product(request, domain, slug, permissions.can_manage_ingest_tokens)
+    form = IngestTokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = services.ingest_token_create(
+                actor=request.user, product=product, name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            form = IngestTokenForm()
+    return render(
+        request,
+        "products/quality_tokens.html",
+        {
+            "product": product,
+            "form": form,
+            "secret": secret,
+            "tokens": selectors.ingest_tokens_of(user=request.user, product=product),
+        },
+    )
+
+
+@login_required
+@require_POST
+def quality_token_revoke(request, domain: str, slug: str, token_id: int):
+    product = _quality_product(request, domain, slug, permissions.can_manage_ingest_tokens)
+    token = get_object_or_404(product.ingest_tokens, pk=token_id)
+    services.ingest_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("products:quality-tokens", domain=product.domain.slug, slug=product.slug)

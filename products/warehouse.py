@@ -82,6 +82,10 @@ def warehouse_connection(
         conn = psycopg.connect(dsn, autocommit=not read_only, connect_timeout=5)
     except psycopg.Error as error:
         raise WarehouseError(str(error).strip()) from error
+    if read_only:
+        # Every transaction, the first one included, starts READ ONLY (SET SESSION CHARACTERISTICS below only
+        # applies from the next transaction on, so on its own it left the first one writable).
+        conn.read_only = True
     try:
         with conn.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [str(int(timeout_ms))])

@@ -285,3 +285,31 @@ class TermLinkFactory(factory.django.DjangoModelFactory):
     term = factory.SubFactory(TermFactory)
     field = factory.SubFactory(SchemaFieldFactory)
     product = None
+
+
+# --- quality ----------------------------------------------------------------------------------------------------
+
+
+class QualityCheckFactory(factory.django.DjangoModelFactory):
+    """A check written directly (no validation): tests of the service go through ``quality_check_save``."""
+
+    class Meta:
+        model = "products.QualityCheck"
+
+    product = factory.SubFactory(DataProductFactory)
+    port = None
+    name = factory.Sequence(lambda n: f"check-{n}")
+    kind = "row_count"
+    params = factory.LazyFunction(lambda: {"min_rows": 1})
+    severity = "warning"
+    dimension = "coverage"
+
+
+class CheckResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "products.CheckResult"
+
+    quality_check = factory.SubFactory(QualityCheckFactory)
+    product = factory.LazyAttribute(lambda result: result.quality_check.product)
+    state = "passed"
+    source = "runner"
