@@ -503,7 +503,7 @@ def council_for(actor):
         return None
     from governance.permissions import councils_user_may_propose_in
 
-    return councils_user_may_propose_in(actor).order_by("pk").first()
+    return councils_user_may_propose_in(actor, kind="adopt_term").order_by("pk").first()
 
 
 @transaction.atomic

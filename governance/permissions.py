@@ -51,15 +51,26 @@ def can_view_proposal(user, proposal: Proposal) -> bool:
     return is_council_member(user, proposal.council)
 
 
-def can_create_proposal(user, council: Council) -> bool:
-    return is_portal_admin(user) or is_council_member(user, council)
+def can_create_proposal(user, council: Council, kind: str | None = None) -> bool:
+    """Council members draft any proposal; glossary stewards may also put a term before the council."""
+    if is_portal_admin(user) or is_council_member(user, council):
+        return True
+    return kind == Proposal.Kind.ADOPT_TERM and _is_glossary_steward(user)
 
 
-def councils_user_may_propose_in(user):
+def _is_glossary_steward(user) -> bool:
+    from glossary.permissions import is_steward
+
+    return is_signed_in(user) and is_steward(user)
+
+
+def councils_user_may_propose_in(user, kind: str | None = None):
     if is_portal_admin(user):
         return Council.objects.all()
     if not is_signed_in(user):
         return Council.objects.none()
+    if kind == Proposal.Kind.ADOPT_TERM and _is_glossary_steward(user):
+        return Council.objects.all()
     return Council.objects.filter(seats__holder=user).distinct()
 
 

@@ -152,7 +152,7 @@ def proposal_create(
     and hears the decision through ``governance.signals.proposal_accepted`` / ``proposal_rejected``.
     Raises ``PermissionDenied`` for a non-member and ``DomainError`` (naming the field) for bad content.
     """
-    _require(permissions.can_create_proposal(actor, council), "Only council members draft proposals.")
+    _require(permissions.can_create_proposal(actor, council, kind), "Only council members draft proposals.")
     unknown = set(standard_fields) - set(STANDARD_FIELDS)
     if unknown:
         raise DomainError(f"Unknown proposal fields: {', '.join(sorted(unknown))}.")

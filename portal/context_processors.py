@@ -22,7 +22,11 @@ def navigation(request):
         return {"nav_items": ()}
     from portal.selectors import notification_unread_count
 
+    items = _resolved_nav()
+    # The entry whose address is the longest prefix of this page is the current one.
+    matches = [url for _label, url in items if request.path.startswith(url)]
+    current = max(matches, key=len) if matches else None
     return {
-        "nav_items": _resolved_nav(),
+        "nav_items": [(label, url, url == current) for label, url in items],
         "unread_notifications": notification_unread_count(user=user),
     }

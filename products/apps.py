@@ -7,3 +7,4 @@ class ProductsConfig(AppConfig):
 
     def ready(self) -> None:
         from products import signals  # noqa: F401
+        from products.api import schema  # noqa: F401 - registers the OpenAPI extension

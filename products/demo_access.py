@@ -1,7 +1,6 @@
 """Demo access data: the demo warehouse behind the ports, a clearance, requests and a grant, a webhook example,
 and the beat schedules of the access jobs. Idempotent: run ``seed_demo`` as often as you like."""
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,35 +12,6 @@ from products.demo_warehouse import DEMO_TABLES, build
 from products.models import AccessGrant, AccessRequest, Clearance, OutputPort, Warehouse, WebhookEndpoint
 
 WAREHOUSE_FILE = "warehouse.sqlite3"
-
-SCHEDULES = [
-    # name, task, crontab (minute, hour) or interval seconds
-    (
-        "Access: remind and expire pending requests",
-        "products.tasks.access_requests_remind_and_expire_task",
-        ("15", "*"),
-    ),
-    ("Access: expire grants, notice 7 days before", "products.tasks.grants_expire_task", ("30", "2")),
-    ("Access: provisioning sweep", "products.tasks.grants_sync_sweep_task", 60),
-    ("Access: webhook outbox sweep", "products.tasks.outbox_sweep_task", 60),
-]
-
-
-def schedules_install() -> None:
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-
-    for name, task, when in SCHEDULES:
-        defaults = {"task": task, "args": json.dumps([]), "interval": None, "crontab": None}
-        if isinstance(when, int):
-            defaults["interval"], _ = IntervalSchedule.objects.get_or_create(
-                every=when, period=IntervalSchedule.SECONDS
-            )
-        else:
-            minute, hour = when
-            defaults["crontab"], _ = CrontabSchedule.objects.get_or_create(
-                minute=minute, hour=hour, day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
-            )
-        PeriodicTask.objects.update_or_create(name=name, defaults=defaults)
 
 
 def seed(users: dict) -> None:
@@ -89,4 +59,3 @@ def seed(users: dict) -> None:
             "event_kinds": ["grant.provisioned", "grant.deprovisioned"],
         },
     )
-    schedules_install()

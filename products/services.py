@@ -214,8 +214,11 @@ def _port_schema_replace(port: OutputPort, fields: list[dict]) -> None:
 
 @transaction.atomic
 def port_delete(*, actor, port: OutputPort) -> None:
+    """Delete a port nobody has asked access to; a port with access history stays (deprecate the product)."""
     product = DataProduct.objects.select_for_update().get(pk=port.product_id)
     _require(permissions.can_edit_product(actor, product))
+    if port.access_requests.exists():
+        raise DomainError("Access has been requested to this port, so it is kept for the record.", field="port")
     audit_record(actor=actor, action="port.delete", target=product, data={"port": port.name})
     port.delete()
 

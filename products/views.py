@@ -165,8 +165,12 @@ def port_edit(request, domain: str, slug: str, port_id: int):
 @require_POST
 def port_delete(request, domain: str, slug: str, port_id: int):
     product = _editable_product(request, domain, slug)
-    services.port_delete(actor=request.user, port=get_object_or_404(OutputPort, pk=port_id, product=product))
-    messages.success(request, "Port deleted.")
+    try:
+        services.port_delete(actor=request.user, port=get_object_or_404(OutputPort, pk=port_id, product=product))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Port deleted.")
     return redirect(product.get_absolute_url() + "#schema")
 
 

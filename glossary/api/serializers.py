@@ -1,10 +1,14 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from glossary.models import ConflictFinding, Term, TermAlias, TermLink, TermRelation
+from portal.api.fields import StrictCharField
 from products.models import DataProduct, Domain, SchemaField
 from products.permissions import product_editable_q
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleTermField(serializers.PrimaryKeyRelatedField):
     """A term reference limited to the terms the caller may see (optionally only approved ones)."""
 
@@ -36,7 +40,7 @@ class EditableProductField(serializers.PrimaryKeyRelatedField):
 class AliasListField(serializers.ListField):
     def __init__(self, *, kind: str, **kwargs):
         self.kind = kind
-        super().__init__(child=serializers.CharField(max_length=150), required=False, **kwargs)
+        super().__init__(child=StrictCharField(max_length=150), required=False, **kwargs)
 
     def get_attribute(self, instance):
         return instance
@@ -45,10 +49,15 @@ class AliasListField(serializers.ListField):
         return [alias.name for alias in term.aliases.all() if alias.kind == self.kind]
 
 
+@extend_schema_field(
+    {"type": "string", "nullable": True, "description": "Domain slug; empty or null: enterprise-wide."}
+)
+class OptionalDomainField(serializers.SlugRelatedField):
+    """A term's domain; like every DRF relation allowing null, an empty string means none (enterprise-wide)."""
+
+
 class TermSerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True
-    )
+    domain = OptionalDomainField(slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True)
     synonyms = AliasListField(kind=TermAlias.Kind.SYNONYM)
     abbreviations = AliasListField(kind=TermAlias.Kind.ABBREVIATION)
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -2,21 +2,9 @@
 
 from django.db import migrations
 
-TASK_NAME = "glossary: detect conflicts"
+from portal.schedules import schedules_operation
 
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": "glossary.tasks.conflicts_detect", "interval": every_hour, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+SCHEDULES = {"glossary: detect conflicts": ("glossary.tasks.conflicts_detect", (1, "hours"))}
 
 
 class Migration(migrations.Migration):
@@ -25,4 +13,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [schedules_operation(SCHEDULES)]

@@ -31,7 +31,7 @@ class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
 class SeatViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Seat.objects.select_related("domain", "holder").order_by("council_id", "-is_chair", "domain__name")
     serializer_class = SeatSerializer
-    filterset_fields = ["council", "is_chair"]
+    filterset_fields = ["council"]
 
 
 class ProposalViewSet(

@@ -1,10 +1,15 @@
-"""OpenAPI post-processing: every operation documents the error answers it can give."""
+"""OpenAPI post-processing: every operation documents the error answers it can give, and query filters say
+that an empty value means "no filter" (django-filter ignores it)."""
 
 ERROR_BODY = {
     "type": "object",
     "description": "Either {'detail': message} or {field: [messages]} naming each invalid field.",
     "additionalProperties": True,
 }
+
+# An empty query filter means "no filter" (django-filter ignores it); paging parameters are strict.
+NO_FILTER = {"type": "string", "enum": [""], "description": "empty: no filter"}
+STRICT_QUERY_PARAMETERS = {"page", "page_size"}
 
 ERROR_RESPONSES = {
     "400": "The input is invalid; the body names each field at fault.",
@@ -19,6 +24,9 @@ def add_error_responses(result, generator, request, public):
         for method, operation in path_item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter["name"] not in STRICT_QUERY_PARAMETERS:
+                    parameter["schema"] = {"anyOf": [parameter.get("schema", {}), NO_FILTER]}
             responses = operation.setdefault("responses", {})
             for code, description in ERROR_RESPONSES.items():
                 if code == "400" and method == "get" and "parameters" not in operation:

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from portal.api.fields import StrictCharField
 from products import permissions
 from products.models import (
     AccessApproval,
@@ -108,7 +109,7 @@ class DataProductSerializer(serializers.ModelSerializer):
     accountable = serializers.SlugRelatedField(
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
-    tags = TagListField(child=serializers.CharField(max_length=50), required=False)
+    tags = TagListField(child=StrictCharField(max_length=50), required=False)
     ports = NestedPortSerializer(many=True, read_only=True)
     page_url = serializers.SerializerMethodField()
     # governance.ProductCompliance, joined by the viewset's select_related("compliance"); null until evaluated.

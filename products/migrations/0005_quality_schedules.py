@@ -7,25 +7,11 @@ missing.
 
 from django.db import migrations
 
-# name: (task, every, period)
+from portal.schedules import schedules_operation
+
 SCHEDULES = {
-    "Quality: resume lost check runs, evaluate SLAs": ("products.tasks.quality_sweep_task", 10, "minutes"),
+    "Quality: resume lost check runs, evaluate SLAs": ("products.tasks.quality_sweep_task", (10, "minutes")),
 }
-
-
-def register(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    for name, (task, every, period) in SCHEDULES.items():
-        interval = IntervalSchedule.objects.filter(every=every, period=period).order_by("pk").first()
-        if interval is None:
-            interval = IntervalSchedule.objects.create(every=every, period=period)
-        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval, "enabled": True})
-
-
-def unregister(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=list(SCHEDULES)).delete()
 
 
 class Migration(migrations.Migration):
@@ -34,4 +20,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(register, unregister)]
+    operations = [schedules_operation(SCHEDULES)]

@@ -39,8 +39,8 @@ def test_owner_publishes_a_product_and_an_analyst_finds_it_by_field_name(page_fo
     analyst_page = page_for(analyst, PASSWORD)
     analyst_page.fill("input[name=q]", "visitor_count")
     analyst_page.press("input[name=q]", "Enter")
-    analyst_page.wait_for_url("**/products/?q=visitor_count")
-    results = analyst_page.locator("article.result h3 a")
+    analyst_page.wait_for_url("**/search/?q=visitor_count")
+    results = analyst_page.locator("#results-products .result > a")
     assert results.all_inner_texts() == ["Store Footfall"]
     results.first.click()
     analyst_page.wait_for_url("**/products/crm/store-footfall/")

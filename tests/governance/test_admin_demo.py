@@ -54,9 +54,11 @@ def test_fresh_install_has_the_council_beat_schedules(db):
 
     from django.apps import apps
 
+    from portal.schedules import schedules_register
+
     migration = importlib.import_module("governance.migrations.0002_beat_schedules")
-    migration.register(apps, None)
-    migration.register(apps, None)
+    schedules_register(apps, migration.SCHEDULES)
+    schedules_register(apps, migration.SCHEDULES)
     assert PeriodicTask.objects.filter(name__in=list(migration.SCHEDULES)).count() == 3
     tasks = set(PeriodicTask.objects.filter(enabled=True).values_list("task", flat=True))
     assert {

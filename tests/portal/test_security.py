@@ -118,7 +118,7 @@ def test_product_page_escapes_hostile_documentation(client_for, owner, product):
 
 def test_deploy_check_passes_with_production_settings():
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "1",
         "SECRET_KEY": "k" * 20 + "-production-secret-with-enough-entropy-4f9a1c2e8b",
@@ -148,3 +148,10 @@ def test_celery_time_limits_stay_below_the_broker_visibility_timeout():
         if name.startswith(("portal.", "products.", "governance.", "glossary.")):
             limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
             assert limit < visibility, name
+
+
+def test_nul_characters_are_refused_in_bodies_and_query_strings(api_for, owner, team):
+    api = api_for(owner)
+    body = {"name": "Orders", "slug": "orders", "domain": "c\x00rm", "owner_team": team.slug}
+    assert api.post("/api/v1/products/", body, format="json").status_code == 400
+    assert api.get("/api/v1/products/?q=a%00b").status_code == 400

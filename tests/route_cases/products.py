@@ -68,6 +68,15 @@ CASES = [
         403,
         method="post",
         expect=TEAM_REDIRECT,
+        note="a port with access history is kept (message), others are refused",
+    ),
+    Case(
+        "products:port-delete",
+        lambda w: _page(w, f"ports/{w.draft_port.pk}/delete/", w.draft),
+        DRAFT_HIDDEN,
+        method="post",
+        expect=TEAM_REDIRECT,
+        note="draft",
     ),
     Case(
         "products:subscribe",
@@ -183,7 +192,16 @@ CASES = [
         lambda w: f"/api/v1/ports/{w.port.pk}/",
         403,
         method="delete",
+        expect={"owner": 400, "member": 400, "admin": 400},
+        note="access history keeps the port",
+    ),
+    Case(
+        "port-detail",
+        lambda w: f"/api/v1/ports/{w.draft_port.pk}/",
+        DRAFT_HIDDEN,
+        method="delete",
         expect={"owner": 204, "member": 204, "admin": 204},
+        note="draft",
     ),
     Case("subscription-list", lambda w: "/api/v1/subscriptions/", 200),
     Case(
