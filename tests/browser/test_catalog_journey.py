@@ -16,6 +16,7 @@ def test_owner_publishes_a_product_and_an_analyst_finds_it_by_field_name(page_fo
     page.select_option("#id_owner_team", str(team.pk))
     page.fill("#id_summary", "Visitors counted at store entrances every hour")
     page.fill("#id_freshness_minutes", "60")
+    page.select_option("#id_accountable", str(owner.pk))  # the baseline standard wants an accountable person
     page.click("text=Create draft")
     page.wait_for_url("**/products/crm/store-footfall/")
     assert "Draft" in page.inner_text(".badge-draft")
