@@ -8,7 +8,7 @@ from governance import services
 from governance.models import EnforcementRun, Violation
 from products.models import DataProduct
 from tests import factories
-from tests.celery_worker import celery_worker_redis, wait_for  # noqa: F401 - the fixture is used by name
+from tests.celery_worker import celery_worker_redis, wait_for  # noqa: F401 - the fixture, by name
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -22,10 +22,12 @@ def _done(run_id: int):
         return None
 
 
-def test_run_fans_out_in_chunks_on_a_real_worker(celery_worker_redis):  # noqa: F811
+def test_run_fans_out_in_chunks_on_a_real_worker(request):
     team = factories.TeamFactory(slug="fan-out")
     for index in range(7):
         factories.DataProductFactory(owner_team=team, slug=f"fan-{index}")  # no accountable person: one violation
+    # The worker starts once the catalog is written: SQLite's shared in-memory test database locks whole tables.
+    request.getfixturevalue("celery_worker_redis")
     run = services.enforcement_run_start(trigger="manual", chunk_size=3)
     assert run.chunks_total == 3
     done = wait_for(lambda: _done(run.pk), timeout=30)
