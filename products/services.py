@@ -979,15 +979,16 @@ def quality_run_finish(run_id: int) -> bool:
     from django.db.models import F
 
     _, CheckRun, _, _, _, _ = _quality_models()
-    closed = (
-        CheckRun.objects.filter(pk=run_id)
-        .exclude(status="done")
-        .filter(completed__gte=F("total"))
-        .update(status="done", finished_at=timezone.now())
-    )
-    if closed:
-        product_id = CheckRun.objects.values_list("product_id", flat=True).get(pk=run_id)
-        quality_product_evaluate(product_id, snapshot=True)
+    with transaction.atomic():  # "done" and the new score become visible together
+        closed = (
+            CheckRun.objects.filter(pk=run_id)
+            .exclude(status="done")
+            .filter(completed__gte=F("total"))
+            .update(status="done", finished_at=timezone.now())
+        )
+        if closed:
+            product_id = CheckRun.objects.values_list("product_id", flat=True).get(pk=run_id)
+            quality_product_evaluate(product_id, snapshot=True)
     return bool(closed)
 
 

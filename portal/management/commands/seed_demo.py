@@ -7,7 +7,14 @@ from django.db import transaction
 from portal.demo import DEMO_PASSWORD, PERSONAS, seed_users
 
 # Each app that has demo data offers ``<app>.demo.seed(users)``; they run in this order.
-DEMO_SEEDERS = ["products.demo", "products.demo_access", "products.demo_quality", "governance.demo", "glossary.demo"]
+DEMO_SEEDERS = [
+    "products.demo",
+    "products.demo_access",
+    "products.demo_quality",
+    "governance.demo",
+    "glossary.demo",
+    "governance.demo_enforcement",
+]
 
 
 class Command(BaseCommand):
