@@ -50,7 +50,8 @@ def _editable_product(request, domain: str, slug: str) -> DataProduct:
 
 @login_required
 def catalog(request):
-    filterset = ProductFilter(request.GET or None, queryset=selectors.product_list(user=request.user))
+    listing = selectors.product_list(user=request.user).defer("documentation")  # rows show the summary only
+    filterset = ProductFilter(request.GET or None, queryset=listing)
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     page = paginate(queryset, request.GET.get("page"), CATALOG_PAGE_SIZE)
     return render(

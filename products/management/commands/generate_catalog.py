@@ -4,7 +4,7 @@ import random
 
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from products.models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team
 from products.search import search_index_update
@@ -166,4 +166,7 @@ class Command(BaseCommand):
         domain, _ = Domain.objects.get_or_create(slug="bench", defaults={"name": "Benchmark"})
         owner_team = Team.objects.filter(slug=team).first() or Team.objects.create(slug=team, name=team, domain=domain)
         ids = generate_products(owner_team, count, fields_per_product=fields, prefix=prefix)
+        if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would gather after a bulk load
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"{len(ids)} products generated for team {owner_team.slug}."))
