@@ -13,6 +13,7 @@ from glossary.forms import ImportForm, RelationForm, TermForm, TransitionForm, a
 from glossary.models import Term, TermLink, TermRelation, TermRevision
 from glossary.relation_svg import relation_layout
 from portal.errors import DomainError
+from portal.forms import form_errors_text
 from portal.pagination import paginate
 from products import selectors as product_selectors
 from products.models import DataProduct, SchemaField
@@ -34,10 +35,6 @@ def _visible_product(request, domain: str, slug: str) -> DataProduct:
         return product_selectors.product_get(user=request.user, domain_slug=domain, slug=slug)
     except DataProduct.DoesNotExist:
         raise Http404("No such product") from None
-
-
-def _form_errors(form) -> str:
-    return "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 
 @login_required
@@ -221,7 +218,7 @@ def relation_add(request, pk: int):
         else:
             messages.success(request, "Relation added.")
     else:
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_text(form))
     return redirect(term.get_absolute_url() + "#relations")
 
 

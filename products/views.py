@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from glossary import selectors as glossary_selectors
 from portal.errors import DomainError
+from portal.forms import form_errors_text
 from portal.pagination import paginate
 from portal.services import audit_record
 from products import permissions, selectors, services
@@ -205,7 +206,7 @@ def subscribe(request, domain: str, slug: str):
         else:
             messages.success(request, "Subscribed. The owning team can now see you as a consumer.")
     else:
-        messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        messages.error(request, form_errors_text(form))
     return redirect(product.get_absolute_url() + "#consumers")
 
 
@@ -232,7 +233,7 @@ def lineage_add(request, domain: str, slug: str):
         else:
             messages.success(request, "Input recorded.")
     else:
-        messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        messages.error(request, form_errors_text(form))
     return redirect(product.get_absolute_url() + "#lineage")
 
 
