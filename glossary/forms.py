@@ -1,13 +1,7 @@
 from django import forms
 
 from glossary.models import Term, TermRelation
-from portal.errors import DomainError
 from products.models import Domain
-
-
-def attach_domain_error(form: forms.BaseForm, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 class TermForm(forms.Form):

@@ -8,7 +8,8 @@ their own term or revision.
 from django.db.models import Q
 
 from glossary.models import Steward, Term, TermRevision
-from products.permissions import can_edit_product, is_signed_in
+from portal.permissions import is_signed_in
+from products.permissions import can_edit_product
 
 VISIBLE_TO_ALL = (Term.Status.APPROVED, Term.Status.DEPRECATED)
 

@@ -29,7 +29,8 @@ from glossary.models import (
     TermRevision,
     name_key,
 )
-from portal.errors import DomainError, TransitionNotAllowed
+from portal.csv_safe import csv_safe
+from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify
 from products.models import DataProduct, Domain, SchemaField
 
@@ -45,11 +46,6 @@ TERM_TRANSITIONS: dict[str, set[str]] = {
 }
 
 TERM_EDITABLE_FIELDS = ("name", "definition", "examples")
-
-
-def _require(allowed: bool, message: str = "You may not do this to this term.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def _clean_aliases(values) -> list[str]:
@@ -122,7 +118,7 @@ def term_create(
     synonyms=(),
     abbreviations=(),
 ) -> Term:
-    _require(permissions.can_create_term(actor), "Sign in to propose a term.")
+    require(permissions.can_create_term(actor), "Sign in to propose a term.")
     name = (name or "").strip()
     _validate_text(name, definition)
     _check_name_free(name, domain)
@@ -145,7 +141,7 @@ def _lock(term: Term) -> Term:
 def term_update(*, actor, term: Term, synonyms=None, abbreviations=None, **data):
     """Edit a draft in place, or, for an approved term, propose a revision (returned instead of the term)."""
     term = _lock(term)
-    _require(permissions.can_edit_term(actor, term), "You may not edit this term.")
+    require(permissions.can_edit_term(actor, term), "You may not edit this term.")
     unknown = set(data) - set(TERM_EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown term fields: {', '.join(sorted(unknown))}.")
@@ -198,7 +194,7 @@ def _move(term: Term, *, actor, to_status: str, comment: str = "", action: str) 
 @transaction.atomic
 def term_submit(*, actor, term: Term) -> Term:
     term = _lock(term)
-    _require(permissions.can_submit_term(actor, term), "Only the author or a steward submits this term.")
+    require(permissions.can_submit_term(actor, term), "Only the author or a steward submits this term.")
     term = _move(term, actor=actor, to_status=Status.IN_REVIEW, action="term.submit")
     term.review_comment = ""
     term.save(update_fields=["review_comment", "updated_at"])
@@ -220,7 +216,7 @@ def term_approve(*, actor, term: Term, comment: str = "") -> Term:
     term = _lock(term)
     if term.author_id == getattr(actor, "pk", None):
         raise DomainError("Nobody approves their own term: another steward must review it.", field="status")
-    _require(permissions.can_review_term(actor, term), "Only a steward of this term's domain approves it.")
+    require(permissions.can_review_term(actor, term), "Only a steward of this term's domain approves it.")
     term_transition_check(term, Status.APPROVED)
     term.approved_by, term.approved_at, term.review_comment = actor, timezone.now(), comment
     term = _move(term, actor=actor, to_status=Status.APPROVED, comment=comment, action="term.approve")
@@ -240,7 +236,7 @@ def term_return(*, actor, term: Term, comment: str) -> Term:
     term = _lock(term)
     if term.author_id == getattr(actor, "pk", None):
         raise DomainError("Nobody reviews their own term.", field="status")
-    _require(permissions.can_review_term(actor, term), "Only a steward of this term's domain reviews it.")
+    require(permissions.can_review_term(actor, term), "Only a steward of this term's domain reviews it.")
     if not (comment or "").strip():
         raise DomainError("Say what needs to change when returning a term.", field="comment")
     term_transition_check(term, Status.DRAFT)
@@ -261,7 +257,7 @@ def term_return(*, actor, term: Term, comment: str) -> Term:
 @transaction.atomic
 def term_deprecate(*, actor, term: Term, replaced_by: Term | None = None, comment: str = "") -> Term:
     term = _lock(term)
-    _require(permissions.can_deprecate_term(actor, term), "Only a steward deprecates this term.")
+    require(permissions.can_deprecate_term(actor, term), "Only a steward deprecates this term.")
     term_transition_check(term, Status.DEPRECATED)
     if replaced_by is not None:
         if replaced_by.pk == term.pk:
@@ -295,7 +291,7 @@ def term_change_status(*, actor, term: Term, action: str, comment: str = "", rep
 def revision_propose(*, actor, term: Term, synonyms=None, abbreviations=None, **data) -> TermRevision:
     """Propose new text for an approved term. One pending revision per term; its author may refine it."""
     term = _lock(term)
-    _require(permissions.can_edit_term(actor, term), "You may not edit this term.")
+    require(permissions.can_edit_term(actor, term), "You may not edit this term.")
     if term.status != Status.APPROVED:
         raise TransitionNotAllowed("Only an approved term is revised; edit a draft directly.")
     pending = term.revisions.select_for_update().filter(status=TermRevision.Status.PENDING).first()
@@ -343,7 +339,7 @@ def revision_approve(*, actor, revision: TermRevision, comment: str = "") -> Ter
     revision = _lock_revision(revision)
     if revision.author_id == getattr(actor, "pk", None):
         raise DomainError("Nobody approves their own revision: another steward must review it.", field="status")
-    _require(permissions.can_review_revision(actor, revision), "Only a steward of this term's domain approves it.")
+    require(permissions.can_review_revision(actor, revision), "Only a steward of this term's domain approves it.")
     term = _lock(revision.term)
     if term.status != Status.APPROVED:
         raise TransitionNotAllowed("The term is no longer approved; this revision cannot apply.")
@@ -373,7 +369,7 @@ def revision_return(*, actor, revision: TermRevision, comment: str) -> TermRevis
     revision = _lock_revision(revision)
     if revision.author_id == getattr(actor, "pk", None):
         raise DomainError("Nobody reviews their own revision.", field="status")
-    _require(permissions.can_review_revision(actor, revision), "Only a steward of this term's domain reviews it.")
+    require(permissions.can_review_revision(actor, revision), "Only a steward of this term's domain reviews it.")
     if not (comment or "").strip():
         raise DomainError("Say what needs to change when returning a revision.", field="comment")
     revision.status, revision.reviewer, revision.comment = TermRevision.Status.RETURNED, actor, comment
@@ -397,7 +393,7 @@ def revision_return(*, actor, revision: TermRevision, comment: str) -> TermRevis
 @transaction.atomic
 def relation_add(*, actor, source: Term, target: Term, kind: str, explanation: str = "") -> TermRelation:
     source = _lock(source)
-    _require(permissions.can_relate_terms(actor, source), "Only the term's stewards relate it to other terms.")
+    require(permissions.can_relate_terms(actor, source), "Only the term's stewards relate it to other terms.")
     if not permissions.can_view_term(actor, target):
         raise DomainError("No such term.", field="target")
     if kind not in TermRelation.Kind.values:
@@ -422,7 +418,7 @@ def relation_add(*, actor, source: Term, target: Term, kind: str, explanation: s
 
 @transaction.atomic
 def relation_remove(*, actor, relation: TermRelation) -> None:
-    _require(permissions.can_relate_terms(actor, relation.source), "Only the term's stewards remove relations.")
+    require(permissions.can_relate_terms(actor, relation.source), "Only the term's stewards remove relations.")
     audit_record(
         actor=actor,
         action="term.relation.remove",
@@ -441,7 +437,7 @@ def link_field(*, actor, term: Term, field: SchemaField) -> TermLink:
     product = DataProduct.objects.select_for_update().get(pk=field.port.product_id)
     if term.status != Status.APPROVED:
         raise DomainError("Only approved terms are linked to fields.", field="term")
-    _require(permissions.can_link_term(actor, term, product), "Only the owning team links its fields to terms.")
+    require(permissions.can_link_term(actor, term, product), "Only the owning team links its fields to terms.")
     link = TermLink.objects.select_for_update().filter(field=field).first()
     previous = link.term_id if link else None
     if link and link.term_id == term.pk:
@@ -465,7 +461,7 @@ def link_product(*, actor, term: Term, product: DataProduct) -> TermLink:
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
     if term.status != Status.APPROVED:
         raise DomainError("Only approved terms are linked to products.", field="term")
-    _require(permissions.can_link_term(actor, term, product), "Only the owning team links its product to terms.")
+    require(permissions.can_link_term(actor, term, product), "Only the owning team links its product to terms.")
     link, created = TermLink.objects.get_or_create(term=term, product=product, defaults={"created_by": actor})
     if created:
         audit_record(actor=actor, action="term.link", target=product, data={"term": term.pk})
@@ -475,7 +471,7 @@ def link_product(*, actor, term: Term, product: DataProduct) -> TermLink:
 @transaction.atomic
 def link_remove(*, actor, link: TermLink) -> None:
     product = link.product if link.product_id else link.field.port.product
-    _require(permissions.can_unlink(actor, product), "Only the owning team removes its links.")
+    require(permissions.can_unlink(actor, product), "Only the owning team removes its links.")
     audit_record(
         actor=actor,
         action="term.unlink",
@@ -511,7 +507,7 @@ def term_escalate(*, actor, term: Term, council=None, motivation: str = ""):
     """Hand a term to the council as an "adopt term" proposal; when the council accepts it, the term is approved
     (see ``term_adopt_from_proposal``)."""
     term = _lock(term)
-    _require(permissions.can_escalate_term(actor, term), "Only the author or a steward escalates this term.")
+    require(permissions.can_escalate_term(actor, term), "Only the author or a steward escalates this term.")
     if term.council_proposal_id:
         raise DomainError("This term is already before the council.", field="status")
     if not governance_available():
@@ -576,7 +572,7 @@ def term_adopt_from_proposal(*, proposal, accepted: bool) -> Term | None:
 
 @transaction.atomic
 def steward_assign(*, actor, user, domain: Domain | None) -> Steward:
-    _require(getattr(actor, "is_superuser", False), "Only an admin appoints stewards.")
+    require(getattr(actor, "is_superuser", False), "Only an admin appoints stewards.")
     steward, created = Steward.objects.get_or_create(user=user, domain=domain)
     if created:
         audit_record(actor=actor, action="glossary.steward.assign", target=steward)
@@ -639,7 +635,7 @@ def terms_import(*, actor, data, good_rows_only: bool = False, submit: bool = Fa
     approves. Each bad row is reported with its line number. By default the import is all or nothing; with
     ``good_rows_only`` the good rows are imported and the bad ones reported.
     """
-    _require(permissions.can_import_terms(actor), "Only stewards import terms.")
+    require(permissions.can_import_terms(actor), "Only stewards import terms.")
     result = ImportResult(mode="good_rows" if good_rows_only else "all_or_nothing")
     try:
         text = _decode(data)
@@ -734,13 +730,6 @@ def _import_row(row: dict, domains: dict, existing: set, seen: dict, line: int, 
     }
 
 
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    value = value or ""
-    risky = value[:1] in ("=", "+", "@", "\t", "\r") or (value[:1] == "-" and value[1:2] not in (" ", ""))
-    return "'" + value if risky else value
-
-
 def terms_export_rows(terms) -> list[list[str]]:
     """CSV rows (header first) for these terms; ``terms`` come from a selector that decided visibility."""
     rows = [CSV_COLUMNS]
@@ -757,7 +746,7 @@ def terms_export_rows(terms) -> list[list[str]]:
                 term.status,
             ]
         )
-        rows[-1] = [_csv_safe(value) for value in rows[-1]]
+        rows[-1] = [csv_safe(value) for value in rows[-1]]
     return rows
 
 

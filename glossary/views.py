@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 
 from glossary import permissions, selectors, services
 from glossary.filters import TermFilter
-from glossary.forms import ImportForm, RelationForm, TermForm, TransitionForm, attach_domain_error
+from glossary.forms import ImportForm, RelationForm, TermForm, TransitionForm
 from glossary.models import Term, TermLink, TermRelation, TermRevision
 from glossary.relation_svg import relation_layout
 from portal.errors import DomainError
-from portal.forms import form_errors_text
+from portal.forms import attach_domain_error, form_errors_text
 from portal.pagination import paginate
 from products import selectors as product_selectors
 from products.models import DataProduct, SchemaField

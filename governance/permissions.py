@@ -8,7 +8,7 @@ opens voting and closes early; the author edits a draft and withdraws it; admins
 from django.db.models import Q
 
 from governance.models import Council, Proposal, Seat
-from products.permissions import is_portal_admin, is_signed_in
+from portal.permissions import is_portal_admin, is_signed_in
 
 
 def is_council_member(user, council: Council) -> bool:

@@ -3,7 +3,7 @@
 Why signals rather than a call in each products service: a product changes through many doors (the services,
 Django admin, seeding, the quality runner updating ``quality_score``, ODCS imports), and the catalog should not
 need to know that governance exists. post_save/post_delete on the product, its ports and fields cover every door
-with no import from products into governance; the only line products holds is the publish gate.
+with no import from products into governance; publishing asks governance through the ``product_publish_validate`` signal.
 
 Many saves in one transaction (a port with twenty fields) lead to one evaluation per product: the ids collect in
 a per-thread set that the first on-commit callback flushes (a rollback leaves them for the next commit: an extra
@@ -22,6 +22,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from products.models import DataProduct, OutputPort, SchemaField
+from products.signals import product_publish_validate
 
 logger = logging.getLogger(__name__)
 _pending = threading.local()
@@ -77,3 +78,11 @@ def _field_changed(sender, instance, raw=False, **kwargs):
         return
     product_id = OutputPort.objects.filter(pk=instance.port_id).values_list("product_id", flat=True).first()
     product_changed(product_id)
+
+
+@receiver(product_publish_validate)
+def publish_gate(sender, product, **kwargs) -> None:
+    """The catalog asks before publishing; blocker standards in force refuse with the list of failures."""
+    from governance.enforcement import publish_gate_check
+
+    publish_gate_check(product)

@@ -17,7 +17,7 @@ from governance import permissions, signals
 from governance.models import Comment, Council, Proposal, Seat, Standard, Vote
 from governance.rules import rule_validate
 from governance.tally import Tally, tally_compute
-from portal.errors import DomainError, TransitionNotAllowed
+from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify, task_enqueue_on_commit
 
 Status = Proposal.Status
@@ -45,11 +45,6 @@ STANDARD_FIELDS = (
 )
 MAX_VOTE_DAYS = 90
 CODE_RE = re.compile(r"^STD-(\d+)$")
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def _transition_check(proposal: Proposal, to_status: str) -> None:
@@ -152,7 +147,7 @@ def proposal_create(
     and hears the decision through ``governance.signals.proposal_accepted`` / ``proposal_rejected``.
     Raises ``PermissionDenied`` for a non-member and ``DomainError`` (naming the field) for bad content.
     """
-    _require(permissions.can_create_proposal(actor, council, kind), "Only council members draft proposals.")
+    require(permissions.can_create_proposal(actor, council, kind), "Only council members draft proposals.")
     unknown = set(standard_fields) - set(STANDARD_FIELDS)
     if unknown:
         raise DomainError(f"Unknown proposal fields: {', '.join(sorted(unknown))}.")
@@ -177,7 +172,7 @@ def proposal_update(*, actor, proposal: Proposal, **changes) -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != Status.DRAFT:
         raise TransitionNotAllowed("Only a draft can be edited; this proposal is no longer a draft.")
-    _require(permissions.can_edit_proposal(actor, proposal), "Only the author edits a draft.")
+    require(permissions.can_edit_proposal(actor, proposal), "Only the author edits a draft.")
     editable = {"kind", "title", "motivation", "payload", *STANDARD_FIELDS}
     unknown = set(changes) - editable
     if unknown:
@@ -197,7 +192,7 @@ def proposal_update(*, actor, proposal: Proposal, **changes) -> Proposal:
 def proposal_open(*, actor, proposal: Proposal, deadline=None) -> Proposal:
     """The chair opens voting until ``deadline`` (default: the council's vote days from now)."""
     proposal = Proposal.objects.select_for_update().select_related("council").get(pk=proposal.pk)
-    _require(permissions.can_open_proposal(actor, proposal), "Only the council chair opens voting.")
+    require(permissions.can_open_proposal(actor, proposal), "Only the council chair opens voting.")
     _transition_check(proposal, Status.OPEN)
     now = timezone.now()
     deadline = deadline or now + timedelta(days=proposal.council.default_vote_days)
@@ -281,7 +276,7 @@ def vote_cast(*, actor, proposal: Proposal, choice: str, rationale: str = "", se
 
 @transaction.atomic
 def comment_add(*, actor, proposal: Proposal, body: str) -> Comment:
-    _require(permissions.can_comment(actor, proposal), "Only council members comment on proposals.")
+    require(permissions.can_comment(actor, proposal), "Only council members comment on proposals.")
     body = (body or "").strip()
     if not body:
         raise DomainError("Write something first.", field="body")
@@ -314,7 +309,7 @@ def proposal_tally(proposal: Proposal) -> Tally:
 @transaction.atomic
 def proposal_withdraw(*, actor, proposal: Proposal, comment: str = "") -> Proposal:
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    _require(permissions.can_withdraw_proposal(actor, proposal), "Only the author withdraws a proposal.")
+    require(permissions.can_withdraw_proposal(actor, proposal), "Only the author withdraws a proposal.")
     _transition_check(proposal, Status.WITHDRAWN)
     previous = proposal.status
     proposal.status = Status.WITHDRAWN
@@ -362,7 +357,7 @@ def proposal_close(proposal_id: int, actor=None) -> Proposal:
         tally = proposal_tally(proposal)
         now = timezone.now()
         if actor is not None:
-            _require(permissions.can_close_proposal(actor, proposal), "Only the council chair closes voting.")
+            require(permissions.can_close_proposal(actor, proposal), "Only the council chair closes voting.")
             if now < proposal.deadline and not tally.all_voted:
                 raise DomainError(
                     f"Voting can close early only once every seat has voted ({tally.cast} of {tally.seats} so far)."
@@ -567,7 +562,7 @@ def enforcement_run_start(*, actor=None, trigger: str = "schedule", chunk_size: 
     from products.models import DataProduct
 
     if actor is not None:
-        _require(permissions.can_start_enforcement_run(actor), "Only admins start enforcement runs.")
+        require(permissions.can_start_enforcement_run(actor), "Only admins start enforcement runs.")
     if chunk_size < 1:
         raise DomainError("The chunk size must be at least 1.", field="chunk_size")
     now = timezone.now()
@@ -612,7 +607,7 @@ def waiver_request(*, actor, product, standard_code: str, reason: str, expires_a
     """An owner asks for an exception to one standard (not the baseline) for one product, until ``expires_at``."""
     from governance.models import Waiver
 
-    _require(permissions.can_request_waiver(actor, product), "Only the product's team asks for a waiver.")
+    require(permissions.can_request_waiver(actor, product), "Only the product's team asks for a waiver.")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the product cannot meet the standard yet.", field="reason")
@@ -666,7 +661,7 @@ def waiver_decide(*, actor, waiver, approve: bool, note: str = ""):
 
     with transaction.atomic():
         waiver = Waiver.objects.select_for_update().select_related("product").get(pk=waiver.pk)
-        _require(permissions.can_decide_waiver(actor, waiver), "Only the council chair decides waivers.")
+        require(permissions.can_decide_waiver(actor, waiver), "Only the council chair decides waivers.")
         if waiver.requested_by_id == actor.pk:
             raise PermissionDenied("Nobody decides their own waiver.")
         if waiver.status != Waiver.Status.REQUESTED:
@@ -736,7 +731,7 @@ def standard_auto_action_set(*, actor, code: str, auto_action: str):
     """Choose what happens to published products once a blocker's grace is over (admins; audited)."""
     from governance.models import StandardEnforcement
 
-    _require(permissions.can_configure_auto_actions(actor), "Only admins configure auto-actions.")
+    require(permissions.can_configure_auto_actions(actor), "Only admins configure auto-actions.")
     if auto_action not in StandardEnforcement.AutoAction.values:
         raise DomainError(f"Choose one of {', '.join(StandardEnforcement.AutoAction.values)}.", field="auto_action")
     if not Standard.objects.filter(code=code).exists():

@@ -13,8 +13,8 @@ from governance.filters import ProposalFilter
 from governance.forms import CommentForm, OpenForm, ProposalForm, VoteForm
 from governance.models import Council, Proposal, Standard
 from portal.errors import DomainError
+from portal.forms import attach_domain_error
 from portal.pagination import paginate
-from products.forms import attach_domain_error
 
 PAGE_SIZE = 20
 LOG_COLUMNS = ["at", "actor", "action", "target_type", "target_id", "target", "from_state", "to_state", "comment"]
@@ -285,7 +285,7 @@ def decision_log_json(request, council_pk: int):
 
 @login_required
 def compliance_dashboard(request):
-    from products.charts import line_chart
+    from portal.charts import line_chart
     from products.models import Domain
 
     domains = selectors.compliance_by_domain(user=request.user)

@@ -1,3 +1,6 @@
+from django.core.exceptions import PermissionDenied
+
+
 class DomainError(Exception):
     """A refused operation the user can understand: an illegal transition, a broken rule, a conflicting state.
 
@@ -14,3 +17,9 @@ class DomainError(Exception):
 class TransitionNotAllowed(DomainError):
     def __init__(self, message: str) -> None:
         super().__init__(message, field="status", code="transition_not_allowed")
+
+
+def require(allowed: bool, message: str = "You may not do this.") -> None:
+    """Refuse (``PermissionDenied``: a 403 page, an API 403) unless a permission function said yes."""
+    if not allowed:
+        raise PermissionDenied(message)

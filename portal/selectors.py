@@ -1,5 +1,3 @@
-from django.db.models import Q
-
 from portal.models import AuditEvent, Notification
 
 
@@ -14,29 +12,10 @@ def notification_list(*, user, unread_only: bool = False):
     return queryset.order_by("-created_at", "-id")
 
 
-def audit_for(*, target, limit: int = 50) -> list[AuditEvent]:
+def audit_history(*, target, limit: int = 50) -> list[AuditEvent]:
+    """The audit rows written about ``target``, newest first (the History tab of products, terms, requests)."""
     return list(
         AuditEvent.objects.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
-
-
-def global_search(*, user, text: str, limit: int = 10) -> dict:
-    """Products, glossary terms and standards matching ``text`` that ``user`` may see, each list best first.
-
-    Products and terms come from their search indexes; standards are few and matched on code and title.
-    """
-    from glossary.selectors import term_search
-    from governance.selectors import standard_list
-    from products.selectors import product_list
-
-    text = (text or "").strip()
-    if not text:
-        return {"products": [], "terms": [], "standards": []}
-    standards = standard_list(user=user).filter(Q(code__iexact=text) | Q(title__icontains=text))
-    return {
-        "products": list(product_list(user=user, filters={"q": text})[:limit]),
-        "terms": term_search(user=user, text=text, limit=limit),
-        "standards": list(standards[:limit]),
-    }

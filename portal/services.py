@@ -1,10 +1,13 @@
-"""Cross-cutting writes: the audit trail, the inbox, and publishing Celery tasks after commit."""
+"""Cross-cutting writes: the audit trail, the inbox, publishing Celery tasks after commit, and the one retry
+policy every job shares."""
 
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from celery import shared_task
+from django.db import DatabaseError, InterfaceError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from portal.models import AuditEvent, Notification
 
@@ -33,6 +36,23 @@ def audit_record(
         comment=comment,
         data=data or {},
     )
+
+
+# Database and broker blips (a restart, a failover, a dropped connection) are retried with exponential backoff and
+# jitter; everything else is a bug and fails at once. Every task is idempotent, so a retry changes nothing twice.
+TASK_RETRY_POLICY = {
+    "autoretry_for": (DatabaseError, InterfaceError, BrokerError, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+def job(name: str, **options):
+    """Register a Celery task under a stable ``name`` (beat rows and migrations refer to it) with the retry policy."""
+    return shared_task(name=name, **{**TASK_RETRY_POLICY, **options})
 
 
 def task_enqueue_on_commit(task, *args, **kwargs) -> None:

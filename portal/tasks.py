@@ -1,17 +1,17 @@
 import logging
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
 from portal.models import Notification
+from portal.services import job
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=8, acks_late=True)
+@job("portal.tasks.notification_emails_send", bind=True)
 def notification_emails_send(self, recipient_ids: list[int] | None = None, batch_size: int = 200) -> int:
     """Email notifications not yet emailed. Each row is claimed with a conditional UPDATE before sending, so two
     workers never send the same email; a failed send releases the claim and the task retries with backoff."""

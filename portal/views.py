@@ -7,28 +7,13 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from portal.pagination import paginate
-from portal.selectors import global_search, notification_list
+from portal.selectors import notification_list
 from portal.services import notification_mark_read
-from products.selectors import home_summary
 
 
 def healthz(request):
     """Liveness for load balancers: answers without touching the database or the session."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-@login_required
-def home(request):
-    context = home_summary(user=request.user)
-    context["notifications"] = list(notification_list(user=request.user, unread_only=True)[:5])
-    return render(request, "portal/home.html", context)
-
-
-@login_required
-def search(request):
-    """One box for the whole portal: products, glossary terms and standards the user may see."""
-    query = request.GET.get("q", "").strip()
-    return render(request, "portal/search.html", {"query": query, **global_search(user=request.user, text=query)})
 
 
 @login_required

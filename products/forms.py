@@ -1,15 +1,8 @@
 from django import forms
 from django.forms import formset_factory
 
-from portal.errors import DomainError
 from products.models import DataProduct, OutputPort, SchemaField
 from products.permissions import teams_user_may_own_for
-
-
-def attach_domain_error(form: forms.BaseForm, error: DomainError) -> None:
-    """Show a service's refusal on the form field it names (or on the form as a whole)."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 class ProductForm(forms.ModelForm):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
+from portal.permissions import is_portal_admin, is_signed_in
 from products.models import (
     DataProduct,
     DataProductGroupObjectPermission,
@@ -17,14 +18,6 @@ from products.models import (
 )
 
 PRODUCT_EDIT_PERMS = ("change_dataproduct", "publish_dataproduct")
-
-
-def is_portal_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
-
-
-def is_signed_in(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def product_visibility_q(user) -> Q:

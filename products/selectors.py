@@ -387,7 +387,7 @@ def quality_history(*, product: DataProduct, days: int = 30, now=None) -> list[t
     from django.db.models import Avg
     from django.db.models.functions import TruncDate
 
-    from products.charts import daily_series
+    from portal.charts import daily_series
     from products.models import QualityScoreSnapshot
 
     today = (now or timezone.now()).date()
@@ -405,7 +405,7 @@ def quality_history(*, product: DataProduct, days: int = 30, now=None) -> list[t
 
 def product_quality_section(*, user, product: DataProduct, now=None) -> dict:
     """What the product page's quality section shows, in a fixed number of queries (about six)."""
-    from products.charts import line_chart
+    from portal.charts import line_chart
     from products.models import CheckRun, Incident, QualityScoreSnapshot
 
     if not permissions.can_view_quality(user, product):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from portal.errors import DomainError, TransitionNotAllowed
+from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify, task_enqueue_on_commit
 from products import permissions
 from products.models import (
@@ -27,6 +27,7 @@ from products.models import (
     Team,
 )
 from products.search import index_batch
+from products.signals import product_publish_validate
 
 Status = DataProduct.Status
 
@@ -37,6 +38,8 @@ PRODUCT_TRANSITIONS: dict[str, set[str]] = {
     Status.DEPRECATED: {Status.PUBLISHED, Status.RETIRED},
     Status.RETIRED: set(),
 }
+
+NOT_YOURS = "You may not do this to this product."
 
 PRODUCT_EDITABLE_FIELDS = (
     "name",
@@ -60,14 +63,9 @@ def _tags_from_names(names: Iterable[str]) -> list[Tag]:
     return list(existing.values())
 
 
-def _require(allowed: bool, message: str = "You may not do this to this product.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 @transaction.atomic
 def product_create(*, actor, team: Team, slug: str, tags: Iterable[str] = (), **data) -> DataProduct:
-    _require(permissions.can_create_product_for(actor, team), "You can only create products for your own teams.")
+    require(permissions.can_create_product_for(actor, team), "You can only create products for your own teams.")
     if DataProduct.objects.filter(domain=team.domain, slug=slug).exists():
         raise DomainError(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug")
     unknown = set(data) - set(PRODUCT_EDITABLE_FIELDS)
@@ -89,7 +87,7 @@ def product_create(*, actor, team: Team, slug: str, tags: Iterable[str] = (), **
 @transaction.atomic
 def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = None, owner_team=None, **data):
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    _require(permissions.can_edit_product(actor, product))
+    require(permissions.can_edit_product(actor, product), NOT_YOURS)
     if product.status == Status.RETIRED:
         raise DomainError("A retired product can no longer be edited.")
     unknown = set(data) - set(PRODUCT_EDITABLE_FIELDS)
@@ -100,7 +98,7 @@ def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = 
         setattr(product, name, value)
     previous_team = product.owner_team
     if owner_team is not None and owner_team.pk != previous_team.pk:
-        _require(
+        require(
             permissions.can_create_product_for(actor, owner_team),
             "You can only hand a product to a team you belong to.",
         )
@@ -128,15 +126,20 @@ def product_transition_check(product: DataProduct, to_status: str) -> None:
 
 
 @transaction.atomic
-def product_change_status(*, actor, product: DataProduct, to_status: str, comment: str = "") -> DataProduct:
-    """Move a product along its lifecycle (publish, deprecate, retire), refusing illegal moves."""
+def product_change_status(
+    *, actor, product: DataProduct, to_status: str, comment: str = "", data: dict | None = None
+) -> DataProduct:
+    """Move a product along its lifecycle (publish, deprecate, retire), refusing illegal moves.
+
+    ``actor`` None is the portal itself (a governance auto-action run by a job): the permission check is for
+    people; the transition table, the publish gate and the audit row apply to everyone."""
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    _require(permissions.can_change_product_status(actor, product))
+    if actor is not None:
+        require(permissions.can_change_product_status(actor, product), NOT_YOURS)
     product_transition_check(product, to_status)
     if to_status == Status.PUBLISHED:
-        from governance.enforcement import publish_gate_check
-
-        publish_gate_check(product)  # blocker standards in force refuse with the list of failures
+        # Apps that set standards refuse here, with the list of failures (governance's publish gate).
+        product_publish_validate.send(sender=DataProduct, product=product)
     from_status = product.status
     product.status = to_status
     if to_status == Status.PUBLISHED and product.published_at is None:
@@ -149,6 +152,7 @@ def product_change_status(*, actor, product: DataProduct, to_status: str, commen
         from_state=from_status,
         to_state=to_status,
         comment=comment,
+        data=data,
     )
     return product
 
@@ -171,7 +175,7 @@ def port_save(
 ) -> OutputPort:
     """Create or update an output port; when ``fields`` is given it becomes the port's whole schema, in order."""
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    _require(permissions.can_edit_product(actor, product))
+    require(permissions.can_edit_product(actor, product), NOT_YOURS)
     if product.status == Status.RETIRED:
         raise DomainError("A retired product can no longer be edited.")
     creating = port is None
@@ -216,7 +220,7 @@ def _port_schema_replace(port: OutputPort, fields: list[dict]) -> None:
 def port_delete(*, actor, port: OutputPort) -> None:
     """Delete a port nobody has asked access to; a port with access history stays (deprecate the product)."""
     product = DataProduct.objects.select_for_update().get(pk=port.product_id)
-    _require(permissions.can_edit_product(actor, product))
+    require(permissions.can_edit_product(actor, product), NOT_YOURS)
     if port.access_requests.exists():
         raise DomainError("Access has been requested to this port, so it is kept for the record.", field="port")
     audit_record(actor=actor, action="port.delete", target=product, data={"port": port.name})
@@ -226,13 +230,13 @@ def port_delete(*, actor, port: OutputPort) -> None:
 @transaction.atomic
 def subscription_create(*, actor, product: DataProduct, purpose: str, team: Team | None = None) -> Subscription:
     """Subscribe the actor (or one of the actor's teams) to a product they can see, with a purpose."""
-    _require(permissions.can_view_product(actor, product), "You cannot see this product.")
+    require(permissions.can_view_product(actor, product), "You cannot see this product.")
     if product.status not in (Status.PUBLISHED, Status.DEPRECATED):
         raise DomainError("Only published products take new consumers.", field="product")
     if not purpose.strip():
         raise DomainError("Say what you use this product for.", field="purpose")
     if team is not None:
-        _require(permissions.can_subscribe_team(actor, team), "You can only subscribe your own teams.")
+        require(permissions.can_subscribe_team(actor, team), "You can only subscribe your own teams.")
     lookup = {"team": team} if team is not None else {"user": actor}
     subscription, created = Subscription.objects.get_or_create(
         product=product, **lookup, defaults={"purpose": purpose.strip()}
@@ -248,7 +252,7 @@ def subscription_delete(*, actor, subscription: Subscription) -> None:
     mine = subscription.user_id == actor.pk or (
         subscription.team_id and permissions.can_subscribe_team(actor, subscription.team)
     )
-    _require(mine or permissions.can_edit_product(actor, subscription.product), "Not your subscription.")
+    require(mine or permissions.can_edit_product(actor, subscription.product), "Not your subscription.")
     audit_record(
         actor=actor,
         action="subscription.delete",
@@ -288,12 +292,12 @@ def lineage_add(
     description: str = "",
 ) -> LineageEdge:
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    _require(permissions.can_edit_product(actor, product))
+    require(permissions.can_edit_product(actor, product), NOT_YOURS)
     external_source = external_source.strip()
     if bool(upstream) == bool(external_source):
         raise DomainError("Give either an upstream product or an external source.", field="upstream")
     if upstream is not None:
-        _require(permissions.can_view_product(actor, upstream), "You cannot see that product.")
+        require(permissions.can_view_product(actor, upstream), "You cannot see that product.")
         if upstream.pk == product.pk:
             raise DomainError("A product cannot read from itself.", field="upstream")
         if _is_upstream_of(upstream.pk, product.pk):
@@ -312,7 +316,7 @@ def lineage_add(
 
 @transaction.atomic
 def lineage_remove(*, actor, edge: LineageEdge) -> None:
-    _require(permissions.can_edit_product(actor, edge.product))
+    require(permissions.can_edit_product(actor, edge.product), NOT_YOURS)
     audit_record(actor=actor, action="lineage.remove", target=edge.product, data={"edge": str(edge)})
     edge.delete()
 
@@ -401,7 +405,7 @@ def access_request_create(
     """File a request for ``port``. Restricted products need two approvals; the choice is fixed at filing."""
     now = now or timezone.now()
     product = port.product
-    _require(permissions.can_request_access(actor, port), "Access can only be requested to published products.")
+    require(permissions.can_request_access(actor, port), "Access can only be requested to published products.")
     purpose = (purpose or "").strip()
     if not purpose:
         raise DomainError("Say what you need the data for.", field="purpose")
@@ -469,7 +473,7 @@ def access_request_approve(*, actor, access_request: AccessRequest, note: str = 
     """Record ``actor``'s approval; once enough distinct approvers agreed, create (or extend) the grant."""
     now = now or timezone.now()
     access_request = _lock_request(access_request)
-    _require(
+    require(
         permissions.can_decide_access_request(actor, access_request),
         "Only an owner or approver of the owning team decides, and never on their own request.",
     )
@@ -554,7 +558,7 @@ def _grant_for_approved(access_request: AccessRequest, *, now) -> AccessGrant:
 def access_request_reject(*, actor, access_request: AccessRequest, note: str = "", now=None) -> AccessRequest:
     now = now or timezone.now()
     access_request = _lock_request(access_request)
-    _require(
+    require(
         permissions.can_decide_access_request(actor, access_request),
         "Only an owner or approver of the owning team decides, and never on their own request.",
     )
@@ -585,7 +589,7 @@ def access_request_reject(*, actor, access_request: AccessRequest, note: str = "
 def access_request_withdraw(*, actor, access_request: AccessRequest, now=None) -> AccessRequest:
     now = now or timezone.now()
     access_request = _lock_request(access_request)
-    _require(permissions.can_withdraw_access_request(actor, access_request), "Only the requester withdraws.")
+    require(permissions.can_withdraw_access_request(actor, access_request), "Only the requester withdraws.")
     _request_transition_check(access_request, RequestStatus.WITHDRAWN)
     _set_request_status(access_request, RequestStatus.WITHDRAWN, actor=actor, now=now)
     audit_record(
@@ -671,7 +675,7 @@ def grant_revoke(*, actor, grant: AccessGrant, reason: str = "", now=None) -> Ac
     in the provisioning task (and the sweep retries it until it succeeds)."""
     now = now or timezone.now()
     grant = AccessGrant.objects.select_for_update().select_related("port__product").get(pk=grant.pk)
-    _require(permissions.can_revoke_grant(actor, grant), "Only the owning team's owners and approvers revoke.")
+    require(permissions.can_revoke_grant(actor, grant), "Only the owning team's owners and approvers revoke.")
     _end_grant(grant, GrantStatus.REVOKED, actor=actor, reason=reason.strip(), now=now)
     notify(
         [grant.user_id],
@@ -812,7 +816,7 @@ def quality_check_save(*, actor, product: DataProduct, check=None, **data):
 
     _, _, _, _, QualityCheck, _ = _quality_models()
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    _require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
+    require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
     unknown = set(data) - set(QUALITY_CHECK_FIELDS)
     if unknown:
         raise DomainError(f"Unknown check fields: {', '.join(sorted(unknown))}.")
@@ -845,7 +849,7 @@ def quality_check_save(*, actor, product: DataProduct, check=None, **data):
 @transaction.atomic
 def quality_check_delete(*, actor, check) -> None:
     product = DataProduct.objects.select_for_update().get(pk=check.product_id)
-    _require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
+    require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
     audit_record(actor=actor, action="quality_check.delete", target=product, data={"check": check.name})
     check.delete()
     quality_schedule_sync(product)
@@ -885,7 +889,7 @@ def quality_run_start(*, actor, product: DataProduct, trigger: str = "manual"):
     already going). ``actor`` None means the schedule."""
     CheckResult, CheckRun, _, _, QualityCheck, _ = _quality_models()
     if actor is not None:
-        _require(permissions.can_run_quality_checks(actor, product), "Only the owning team runs its checks.")
+        require(permissions.can_run_quality_checks(actor, product), "Only the owning team runs its checks.")
     check_ids = list(
         QualityCheck.objects.filter(product=product, enabled=True)
         .exclude(kind="external")
@@ -998,7 +1002,7 @@ def ingest_token_create(*, actor, product: DataProduct, name: str):
     import secrets
 
     _, _, _, ProductIngestToken, _, _ = _quality_models()
-    _require(permissions.can_manage_ingest_tokens(actor, product), "Only the owning team's owners manage tokens.")
+    require(permissions.can_manage_ingest_tokens(actor, product), "Only the owning team's owners manage tokens.")
     name = (name or "").strip()
     if not name:
         raise DomainError("Give the token a name (e.g. the pipeline that uses it).", field="name")
@@ -1019,7 +1023,7 @@ def ingest_token_create(*, actor, product: DataProduct, name: str):
 def ingest_token_revoke(*, actor, token) -> None:
     _, _, _, ProductIngestToken, _, _ = _quality_models()
     token = ProductIngestToken.objects.select_for_update().select_related("product").get(pk=token.pk)
-    _require(permissions.can_manage_ingest_tokens(actor, token.product), "Only the owning team's owners do this.")
+    require(permissions.can_manage_ingest_tokens(actor, token.product), "Only the owning team's owners do this.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
@@ -1050,7 +1054,7 @@ def quality_results_push(*, product: DataProduct, results: list[dict], actor=Non
         if token.product_id != product.pk or token.revoked_at is not None:
             raise PermissionDenied("This token is for another product.")
     else:
-        _require(permissions.can_push_quality_results(actor, product), "Only the owning team pushes results.")
+        require(permissions.can_push_quality_results(actor, product), "Only the owning team pushes results.")
     if not isinstance(results, list) or not results:
         raise DomainError("Send a non-empty list of results.", field="results")
     if len(results) > QUALITY_PUSH_MAX:

@@ -2,10 +2,15 @@
 team groups that carry object permissions."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from products.models import DataProduct, Membership, OutputPort, SchemaField
 from products.search import search_index_update
+
+# Sent inside the publishing transaction, with the product row locked, before its status changes (kwargs:
+# ``product``). A receiver refuses by raising ``DomainError`` with the reasons, as pretix's ``validate_order``:
+# the catalog asks, and the apps that set standards (governance) answer, without the catalog knowing them.
+product_publish_validate = Signal()
 
 
 @receiver(post_save, sender=DataProduct)

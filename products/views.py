@@ -8,9 +8,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from glossary import selectors as glossary_selectors
 from portal.errors import DomainError
-from portal.forms import form_errors_text
+from portal.forms import attach_domain_error, form_errors_text
 from portal.pagination import paginate
 from portal.services import audit_record
 from products import permissions, selectors, services
@@ -25,7 +24,6 @@ from products.forms import (
     SchemaFieldFormSet,
     SubscribeForm,
     TransitionForm,
-    attach_domain_error,
     schema_rows,
 )
 from products.lineage_svg import lineage_layout
@@ -87,7 +85,6 @@ def product_detail(request, domain: str, slug: str):
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
         **selectors.product_access_tab(user=request.user, product=product),
         **selectors.product_quality_section(user=request.user, product=product),
-        "glossary": glossary_selectors.product_terms(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
 
