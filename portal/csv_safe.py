@@ -3,6 +3,7 @@ and the download's file name goes through Django's ``Content-Disposition`` helpe
 
 import csv
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
@@ -11,7 +12,10 @@ FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
 
 
 def csv_safe(value) -> str:
-    """The cell as text, prefixed with ``'`` when a spreadsheet would read it as a formula."""
+    """The cell as text, prefixed with ``'`` when a spreadsheet would read it as a formula. Numbers stay numbers
+    (a negative amount is data, not a formula)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     risky = text[:1] in FORMULA_STARTS or (text[:1] == "-" and text[1:2] not in (" ", ""))
     return "'" + text if risky else text

@@ -82,6 +82,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
             ],
+            # Panels that the catalog's packages add to the product page (apps' own tags are found by APP_DIRS).
+            "libraries": {
+                "access_tags": "products.access.templatetags.access_tags",
+                "quality_tags": "products.quality.templatetags.quality_tags",
+            },
         },
     }
 ]
@@ -222,6 +227,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "store_processed": False,
         }
     )
+# Autodiscovery finds ``<app>.tasks``; the jobs of the apps' packages are listed here.
+CELERY_IMPORTS = ["products.access.tasks", "products.quality.tasks"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

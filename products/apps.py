@@ -1,10 +1,26 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
 class ProductsConfig(AppConfig):
+    """The catalog, with its access and quality packages: one app, one set of tables and migrations.
+
+    The packages keep their models, admin and receivers in their own modules; this is where they are plugged in.
+    """
+
     name = "products"
     verbose_name = "Data products"
+    packages = ("products.access", "products.quality")
+
+    def import_models(self) -> None:
+        super().import_models()
+        for package in self.packages:  # models of the packages belong to this app (label ``products``)
+            import_module(f"{package}.models")
 
     def ready(self) -> None:
         from products import signals  # noqa: F401
         from products.api import schema  # noqa: F401 - registers the OpenAPI extension
+
+        for package in self.packages:
+            import_module(f"{package}.admin")

@@ -17,10 +17,16 @@ SEMVER_RE = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
+
+
 semver_validator = RegexValidator(SEMVER_RE, "Enter a semantic version such as 1.0.0 or 2.1.0-rc.1.")
+
+
 identifier_validator = RegexValidator(
     r"^[A-Za-z_][A-Za-z0-9_]*$", "Use letters, digits and underscores, starting with a letter or underscore."
 )
+
+
 table_name_validator = RegexValidator(
     r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$",
     "A table name, optionally schema-qualified: letters, digits and underscores (e.g. sales.bookings).",
@@ -101,6 +107,21 @@ class DataProductQuerySet(models.QuerySet):
         from products.permissions import product_visibility_q
 
         return self.filter(product_visibility_q(user))
+
+
+class ProductRelatedQuerySet(models.QuerySet):
+    """Rows that hang off a product (ports, consumers, checks, incidents) are visible exactly when it is."""
+
+    product_path = "product"
+
+    def visible_to(self, user):
+        return self.filter(**{f"{self.product_path}__in": DataProduct.objects.visible_to(user)})
+
+
+class PortRelatedQuerySet(ProductRelatedQuerySet):
+    """Rows that hang off a port (access requests, grants) are visible when the port's product is."""
+
+    product_path = "port__product"
 
 
 class DataProduct(models.Model):
@@ -216,6 +237,8 @@ class OutputPort(models.Model):
         help_text="Table or view in the warehouse, schema-qualified on PostgreSQL (e.g. sales.bookings).",
     )
 
+    objects = ProductRelatedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["product", "name"], name="port_name_unique_in_product")]
@@ -267,6 +290,8 @@ class Subscription(models.Model):
     purpose = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ProductRelatedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -295,6 +320,8 @@ class LineageEdge(models.Model):
     external_source = models.CharField(max_length=200, blank=True)
     description = models.CharField(max_length=300, blank=True)
 
+    objects = ProductRelatedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -319,9 +346,6 @@ class LineageEdge(models.Model):
     def clean(self) -> None:
         if bool(self.upstream_id) == bool(self.external_source):
             raise ValidationError("Give either an upstream product or an external source, not both.")
-
-
-# --- Access to data: warehouses, clearances, requests, grants, webhooks ------------------------------------------
 
 
 class Warehouse(models.Model):
@@ -357,149 +381,6 @@ class Warehouse(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Clearance(models.Model):
-    """A user's recorded training or authorisation (e.g. GDPR), granted by an admin until ``expires_at``.
-
-    A valid clearance is what unmasks classified columns: ``gdpr`` covers PII and sensitive columns,
-    ``confidential`` covers confidential ones."""
-
-    class Kind(models.TextChoices):
-        GDPR = "gdpr", "GDPR training (PII and sensitive data)"
-        CONFIDENTIAL = "confidential", "Confidential business data"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clearances")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    granted_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["user", "kind"]
-        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="clearance_once_per_kind")]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_kind_display()} until {self.expires_at:%Y-%m-%d}"
-
-    def is_valid(self, now=None) -> bool:
-        return self.expires_at > (now or timezone.now())
-
-
-class AccessRequest(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
-
-    class Duration(models.IntegerChoices):
-        DAYS_30 = 30, "30 days"
-        DAYS_90 = 90, "90 days"
-        DAYS_365 = 365, "365 days"
-
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests")
-    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="access_requests")
-    purpose = models.TextField()
-    duration_days = models.PositiveIntegerField(choices=Duration.choices, default=Duration.DAYS_90)
-    wants_unmasked_pii = models.BooleanField(default=False)
-    renewal_of = models.ForeignKey(
-        "AccessGrant", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_requests"
-    )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
-    approvals_required = models.PositiveSmallIntegerField(default=1, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
-    )
-    decision_note = models.TextField(blank=True, editable=False)
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["requester", "port"], condition=Q(status="pending"), name="access_request_one_pending"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["status", "created_at"], name="access_request_status_idx"),
-            models.Index(fields=["requester", "-created_at"], name="access_request_mine_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.requester} → {self.port}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("products:access-request-detail", kwargs={"pk": self.pk})
-
-
-class AccessApproval(models.Model):
-    """One approver's yes. A restricted product needs two distinct ones; the constraint makes it one per person."""
-
-    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="approvals")
-    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    note = models.TextField(blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-        constraints = [models.UniqueConstraint(fields=["request", "approver"], name="approval_once_per_approver")]
-
-    def __str__(self) -> str:
-        return f"{self.approver} approved #{self.request_id}"
-
-
-class AccessGrant(models.Model):
-    """The access an approved request gives. ``request`` is one-to-one: one decision can never leave two grants."""
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Revoked"
-
-    class Provisioning(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROVISIONED = "provisioned", "Provisioned"
-        FAILED = "failed", "Failed"
-        DEPROVISIONED = "deprovisioned", "Deprovisioned"
-
-    request = models.OneToOneField(AccessRequest, on_delete=models.PROTECT, related_name="grant")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants")
-    port = models.ForeignKey(OutputPort, on_delete=models.CASCADE, related_name="grants")
-    granted_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    unmasked_pii = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    end_reason = models.CharField(max_length=300, blank=True)
-    provisioning_state = models.CharField(max_length=16, choices=Provisioning.choices, default=Provisioning.PENDING)
-    provisioning_error = models.TextField(blank=True)
-    provisioned_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["expires_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "port"], condition=Q(status="active"), name="grant_one_active")
-        ]
-        indexes = [
-            models.Index(fields=["status", "expires_at"], name="grant_status_expiry_idx"),
-            models.Index(fields=["provisioning_state"], name="grant_provisioning_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} on {self.port} until {self.expires_at:%Y-%m-%d}"
-
-    def is_live(self, now=None) -> bool:
-        return self.status == self.Status.ACTIVE and self.expires_at > (now or timezone.now())
 
 
 class WebhookEndpoint(models.Model):
@@ -542,225 +423,3 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.endpoint} ({self.event_id})"
-
-
-# --- Quality: checks, runs, results, incidents, ingest tokens ------------------------------------------------------
-
-
-class QualityCheck(models.Model):
-    """One automated check on a product's data. ``params`` depend on ``kind`` (validated by
-    ``products.quality.params_validate``):
-
-    freshness ``{"max_age_minutes": int}`` · completeness ``{"min_percent": 0..100}`` · row_count
-    ``{"min_rows": int, "max_rows": int}`` (either or both) · uniqueness ``{"max_duplicates": int}`` (default 0) ·
-    accepted_values ``{"values": [...]}`` · custom_sql ``{"sql": "SELECT …", "operator": ">=", "threshold": n}`` ·
-    external: results only arrive through the push API.
-
-    Severity is ``blocker`` (weight 3 in the score) or ``warning`` (weight 1), as for governance standards.
-    """
-
-    class Kind(models.TextChoices):
-        FRESHNESS = "freshness", "Freshness"
-        COMPLETENESS = "completeness", "Completeness"
-        ROW_COUNT = "row_count", "Row count"
-        UNIQUENESS = "uniqueness", "Uniqueness"
-        ACCEPTED_VALUES = "accepted_values", "Accepted values"
-        CUSTOM_SQL = "custom_sql", "Custom SQL"
-        EXTERNAL = "external", "Pushed by a pipeline"
-
-    class Severity(models.TextChoices):
-        BLOCKER = "blocker", "Blocker"
-        WARNING = "warning", "Warning"
-
-    class Dimension(models.TextChoices):  # ODCS v3 data quality dimensions
-        ACCURACY = "accuracy", "Accuracy"
-        COMPLETENESS = "completeness", "Completeness"
-        CONFORMITY = "conformity", "Conformity"
-        CONSISTENCY = "consistency", "Consistency"
-        COVERAGE = "coverage", "Coverage"
-        TIMELINESS = "timeliness", "Timeliness"
-        UNIQUENESS = "uniqueness", "Uniqueness"
-
-    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="quality_checks")
-    port = models.ForeignKey(OutputPort, null=True, blank=True, on_delete=models.CASCADE, related_name="quality_checks")
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    column = models.CharField(max_length=63, blank=True, validators=[identifier_validator])
-    params = models.JSONField(default=dict, blank=True)
-    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.WARNING)
-    dimension = models.CharField(max_length=16, choices=Dimension.choices)
-    enabled = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["product", "name"], name="quality_check_name_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.product} · {self.name}"
-
-    @property
-    def weight(self) -> int:
-        return 3 if self.severity == self.Severity.BLOCKER else 1
-
-
-class CheckRun(models.Model):
-    """One execution of a product's enabled checks ("Run checks now" or the schedule), with its progress."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-
-    class Trigger(models.TextChoices):
-        MANUAL = "manual", "Run checks now"
-        SCHEDULE = "schedule", "Schedule"
-
-    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="check_runs")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, editable=False)
-    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    check_ids = models.JSONField(default=list, editable=False)
-    total = models.PositiveIntegerField(default=0, editable=False)
-    completed = models.PositiveIntegerField(default=0, editable=False)
-    failed = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["product"], condition=~Q(status="done"), name="check_run_one_active_per_product"
-            )
-        ]
-        indexes = [models.Index(fields=["product", "-created_at"], name="check_run_product_idx")]
-
-    def __str__(self) -> str:
-        return f"run #{self.pk} of {self.product} ({self.status})"
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(100 * min(self.completed, self.total) / self.total)
-
-
-class CheckResult(models.Model):
-    """One measurement of one check: the time series behind scores, charts, SLA compliance and incidents."""
-
-    class State(models.TextChoices):
-        PASSED = "passed", "Passed"
-        FAILED = "failed", "Failed"
-        ERROR = "error", "Could not run"
-
-    class Source(models.TextChoices):
-        RUNNER = "runner", "Runner"
-        PUSH = "push", "Pushed"
-
-    quality_check = models.ForeignKey(QualityCheck, on_delete=models.CASCADE, related_name="results")
-    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="check_results")
-    run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="results")
-    state = models.CharField(max_length=10, choices=State.choices)
-    observed_value = models.FloatField(null=True, blank=True)
-    message = models.TextField(blank=True, help_text="What was measured, or the database's error.")
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.RUNNER)
-    measured_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-measured_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["run", "quality_check"], condition=Q(run__isnull=False), name="check_result_once_per_run"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["quality_check", "measured_at"], name="check_result_series_idx"),
-            models.Index(fields=["product", "measured_at"], name="check_result_product_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quality_check_id} {self.state} at {self.measured_at:%Y-%m-%d %H:%M}"
-
-
-class QualityScoreSnapshot(models.Model):
-    """The product's score (0–100) and per-dimension scores after a run or a push: the history chart's points."""
-
-    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="quality_snapshots")
-    measured_at = models.DateTimeField(default=timezone.now)
-    score = models.DecimalField(max_digits=5, decimal_places=2, null=True)
-    dimensions = models.JSONField(default=dict)
-
-    class Meta:
-        ordering = ["-measured_at", "-id"]
-        indexes = [models.Index(fields=["product", "measured_at"], name="quality_snapshot_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.product} {self.score} at {self.measured_at:%Y-%m-%d %H:%M}"
-
-
-class Incident(models.Model):
-    """A breached check or a missed SLA. Open until the check passes again (or the SLA is met again).
-
-    Partial unique constraints keep one open incident per check, and one per product and SLA metric, so a job
-    that runs twice (or twice at once) opens it once."""
-
-    class Kind(models.TextChoices):
-        BREACH = "breach", "Check breached"
-        SLA_MISS = "sla_miss", "SLA missed"
-
-    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="incidents")
-    quality_check = models.ForeignKey(
-        QualityCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="incidents"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    metric = models.CharField(max_length=16, blank=True, help_text="SLA misses: freshness, completeness, availability")
-    summary = models.CharField(max_length=500)
-    opened_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-opened_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["quality_check"],
-                condition=Q(resolved_at__isnull=True, quality_check__isnull=False),
-                name="incident_one_open",
-            ),
-            models.UniqueConstraint(
-                fields=["product", "metric"],
-                condition=Q(resolved_at__isnull=True, kind="sla_miss"),
-                name="incident_one_open_sla_miss",
-            ),
-        ]
-        indexes = [models.Index(fields=["product", "resolved_at"], name="incident_product_open_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.summary}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.resolved_at is None
-
-
-class ProductIngestToken(models.Model):
-    """A token a pipeline uses to push check results for one product. Only its SHA-256 is stored."""
-
-    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="ingest_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, editable=False)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…) for {self.product}"

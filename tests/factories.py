@@ -4,16 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from products import permissions
-from products.models import (
-    DataProduct,
-    Domain,
-    LineageEdge,
-    Membership,
-    OutputPort,
-    SchemaField,
-    Subscription,
-    Team,
-)
+from products.models import DataProduct, Domain, LineageEdge, Membership, OutputPort, SchemaField, Subscription, Team
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 

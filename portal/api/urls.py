@@ -8,11 +8,15 @@ from rest_framework.routers import DefaultRouter
 from glossary.api.urls import register_routes as glossary_routes
 from governance.api.urls import register_routes as governance_routes
 from portal.api.views import NotificationViewSet
+from products.access.api.urls import register_routes as access_routes
 from products.api.urls import register_routes as product_routes
+from products.quality.api.urls import register_routes as quality_routes
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
 product_routes(router)
+access_routes(router)
+quality_routes(router)
 governance_routes(router)
 glossary_routes(router)
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from products import services
+from products.access import services as access_services
 from tests import factories
 
 CUSTOMER_FIELDS = [
@@ -20,11 +20,13 @@ CUSTOMER_FIELDS = [
 
 def grant_for(user, port, *, approvers, pii: bool = False, now=None, days: int = 90):
     """File a request as ``user`` and approve it by each of ``approvers``; returns the grant."""
-    access_request = services.access_request_create(
+    access_request = access_services.access_request_create(
         actor=user, port=port, purpose="Analysis", duration_days=days, wants_unmasked_pii=pii, now=now
     )
     for approver_user in approvers:
-        access_request = services.access_request_approve(actor=approver_user, access_request=access_request, now=now)
+        access_request = access_services.access_request_approve(
+            actor=approver_user, access_request=access_request, now=now
+        )
     return access_request.grant
 
 

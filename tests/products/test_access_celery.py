@@ -4,8 +4,9 @@ provisions the grant and delivers the signed webhook from the outbox."""
 import kombu.pools
 import pytest
 
-from products import services
-from products.models import AccessGrant, OutboxEvent
+from products.access import services as access_services
+from products.access.models import AccessGrant
+from products.models import OutboxEvent
 from tests import factories
 from tests.celery_worker import celery_worker_redis, wait_for  # noqa: F401 - fixture
 from tests.products.test_provisioning_webhooks import SECRET, Receiver, _free_port
@@ -20,10 +21,10 @@ def test_worker_provisions_grant_and_delivers_webhook(celery_worker_redis, analy
     receiver.start()
     try:
         factories.WebhookEndpointFactory(url=f"http://127.0.0.1:{port_number}/hooks", secret=SECRET)
-        access_request = services.access_request_create(
+        access_request = access_services.access_request_create(
             actor=analyst, port=internal_port, purpose="Report", duration_days=30
         )
-        services.access_request_approve(actor=owner, access_request=access_request)
+        access_services.access_request_approve(actor=owner, access_request=access_request)
         grant = AccessGrant.objects.get(request=access_request)
         wait_for(lambda: AccessGrant.objects.get(pk=grant.pk).provisioning_state == "provisioned")
         wait_for(lambda: OutboxEvent.objects.filter(delivered_at__isnull=False).count() == 1)

@@ -7,8 +7,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from products import services
-from products.models import AccessGrant
+from products.access import services as access_services
+from products.access.models import AccessGrant
 from tests import factories
 from tests.products.access_support import grant_for
 
@@ -23,7 +23,7 @@ def _populate(owner, count: int, start: int = 0):
         port = factories.OutputPortFactory(product=product, name="rows")
         grantee = factories.UserFactory(username=f"g{n}")
         grant_for(grantee, port, approvers=[owner])
-        services.access_request_create(
+        access_services.access_request_create(
             actor=factories.UserFactory(username=f"r{n}"), port=port, purpose="Report", duration_days=30
         )
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.models import AuditEvent, Notification
-from products import services
-from products.models import AccessGrant, AccessRequest
+from products.access import services as access_services
+from products.access.models import AccessGrant, AccessRequest
 from tests import factories
 from tests.products.access_support import clear, grant_for
 
@@ -20,13 +20,13 @@ T0 = timezone.now().replace(microsecond=0)
 
 def _request(user, port, **kwargs):
     defaults = {"purpose": "Churn analysis", "duration_days": 90, "now": T0}
-    return services.access_request_create(actor=user, port=port, **{**defaults, **kwargs})
+    return access_services.access_request_create(actor=user, port=port, **{**defaults, **kwargs})
 
 
 def test_owner_approval_creates_one_grant_with_expiry_and_audit(analyst, owner, internal_port):
     access_request = _request(analyst, internal_port, duration_days=30)
     assert Notification.objects.filter(recipient=owner, kind="access.request").exists()
-    services.access_request_approve(actor=owner, access_request=access_request, note="ok", now=T0)
+    access_services.access_request_approve(actor=owner, access_request=access_request, note="ok", now=T0)
     grant = AccessGrant.objects.get(request=access_request)
     assert grant.user == analyst and grant.expires_at == T0 + timedelta(days=30)
     assert grant.unmasked_pii is False
@@ -34,18 +34,18 @@ def test_owner_approval_creates_one_grant_with_expiry_and_audit(analyst, owner, 
     assert AuditEvent.objects.filter(action="access_request.approve", actor=owner).exists()
     assert Notification.objects.filter(recipient=analyst, kind="access.approved").exists()
     with pytest.raises(TransitionNotAllowed):
-        services.access_request_approve(actor=owner, access_request=access_request, now=T0)
+        access_services.access_request_approve(actor=owner, access_request=access_request, now=T0)
     assert AccessGrant.objects.count() == 1
 
 
 def test_requester_can_never_approve_their_own_request_even_as_team_approver(approver, owner, internal_port):
     access_request = _request(approver, internal_port)
     with pytest.raises(PermissionDenied):
-        services.access_request_approve(actor=approver, access_request=access_request, now=T0)
+        access_services.access_request_approve(actor=approver, access_request=access_request, now=T0)
     admin = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
     own = _request(admin, factories.OutputPortFactory(product=internal_port.product, name="other"))
     with pytest.raises(PermissionDenied):
-        services.access_request_approve(actor=admin, access_request=own, now=T0)
+        access_services.access_request_approve(actor=admin, access_request=own, now=T0)
     assert not AccessGrant.objects.exists()
 
 
@@ -54,7 +54,7 @@ def test_people_without_an_approver_role_cannot_decide(persona, request, analyst
     user = request.getfixturevalue(persona)
     requester = analyst if persona != "analyst" else factories.UserFactory(username="bea")
     access_request = _request(requester, internal_port)
-    for decide in (services.access_request_approve, services.access_request_reject):
+    for decide in (access_services.access_request_approve, access_services.access_request_reject):
         with pytest.raises(PermissionDenied):
             decide(actor=user, access_request=access_request, note="no", now=T0)
     assert AccessRequest.objects.get(pk=access_request.pk).status == "pending"
@@ -63,12 +63,12 @@ def test_people_without_an_approver_role_cannot_decide(persona, request, analyst
 def test_restricted_product_needs_two_distinct_approvers(analyst, owner, approver, customers_port):
     access_request = _request(analyst, customers_port)
     assert access_request.approvals_required == 2
-    services.access_request_approve(actor=owner, access_request=access_request, now=T0)
+    access_services.access_request_approve(actor=owner, access_request=access_request, now=T0)
     assert AccessRequest.objects.get(pk=access_request.pk).status == "pending"
     assert not AccessGrant.objects.exists()
     with pytest.raises(DomainError):
-        services.access_request_approve(actor=owner, access_request=access_request, now=T0)
-    services.access_request_approve(actor=approver, access_request=access_request, now=T0)
+        access_services.access_request_approve(actor=owner, access_request=access_request, now=T0)
+    access_services.access_request_approve(actor=approver, access_request=access_request, now=T0)
     assert AccessRequest.objects.get(pk=access_request.pk).status == "approved"
     assert AccessGrant.objects.filter(request=access_request).count() == 1
 
@@ -105,12 +105,12 @@ def test_unmasked_pii_only_with_a_valid_clearance_at_approval(analyst, owner, in
 def test_reject_needs_a_note_and_withdraw_only_by_requester(analyst, owner, member, internal_port):
     access_request = _request(analyst, internal_port)
     with pytest.raises(DomainError):
-        services.access_request_reject(actor=owner, access_request=access_request, note="", now=T0)
+        access_services.access_request_reject(actor=owner, access_request=access_request, note="", now=T0)
     with pytest.raises(PermissionDenied):
-        services.access_request_withdraw(actor=member, access_request=access_request, now=T0)
-    services.access_request_withdraw(actor=analyst, access_request=access_request, now=T0)
+        access_services.access_request_withdraw(actor=member, access_request=access_request, now=T0)
+    access_services.access_request_withdraw(actor=analyst, access_request=access_request, now=T0)
     with pytest.raises(TransitionNotAllowed):
-        services.access_request_reject(actor=owner, access_request=access_request, note="late", now=T0)
+        access_services.access_request_reject(actor=owner, access_request=access_request, note="late", now=T0)
 
 
 def test_renewal_extends_the_same_grant(analyst, owner, internal_port):
@@ -119,7 +119,7 @@ def test_renewal_extends_the_same_grant(analyst, owner, internal_port):
         _request(analyst, internal_port)  # already has access: renew instead
     later = T0 + timedelta(days=25)
     renewal = _request(analyst, internal_port, renewal_of=grant, duration_days=90, now=later)
-    services.access_request_approve(actor=owner, access_request=renewal, now=later)
+    access_services.access_request_approve(actor=owner, access_request=renewal, now=later)
     grant.refresh_from_db()
     assert grant.expires_at == T0 + timedelta(days=30 + 90)
     assert AccessGrant.objects.filter(user=analyst).count() == 1
@@ -135,15 +135,15 @@ def test_owner_revokes_and_outsider_cannot(
         grant = grant_for(analyst, internal_port, approvers=[owner], now=T0)
     assert AccessGrant.objects.get(pk=grant.pk).provisioning_state == "provisioned"
     with pytest.raises(PermissionDenied):
-        services.grant_revoke(actor=other_owner, grant=grant)
+        access_services.grant_revoke(actor=other_owner, grant=grant)
     with pytest.raises(PermissionDenied):
-        services.grant_revoke(actor=analyst, grant=grant)
+        access_services.grant_revoke(actor=analyst, grant=grant)
     with django_capture_on_commit_callbacks(execute=True):
-        services.grant_revoke(actor=owner, grant=grant, reason="Project ended")
+        access_services.grant_revoke(actor=owner, grant=grant, reason="Project ended")
     grant.refresh_from_db()
     assert grant.status == "revoked" and grant.provisioning_state == "deprovisioned"
     with pytest.raises(TransitionNotAllowed):
-        services.grant_revoke(actor=owner, grant=grant)
+        access_services.grant_revoke(actor=owner, grant=grant)
     assert AuditEvent.objects.filter(action="grant.revoke", actor=owner).count() == 1
 
 
@@ -153,14 +153,14 @@ def test_expiry_job_is_idempotent_with_a_controlled_clock(
     with django_capture_on_commit_callbacks(execute=True):
         grant = grant_for(analyst, internal_port, approvers=[owner], now=T0, days=30)
     notice_time = T0 + timedelta(days=24)
-    assert services.grants_expire(now=notice_time) == {"expired": 0, "noticed": 1}
-    assert services.grants_expire(now=notice_time) == {"expired": 0, "noticed": 0}
-    assert services.grants_expire(now=notice_time + timedelta(days=1)) == {"expired": 0, "noticed": 0}
+    assert access_services.grants_expire(now=notice_time) == {"expired": 0, "noticed": 1}
+    assert access_services.grants_expire(now=notice_time) == {"expired": 0, "noticed": 0}
+    assert access_services.grants_expire(now=notice_time + timedelta(days=1)) == {"expired": 0, "noticed": 0}
     after = T0 + timedelta(days=30, seconds=1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.grants_expire(now=after) == {"expired": 1, "noticed": 0}
+        assert access_services.grants_expire(now=after) == {"expired": 1, "noticed": 0}
     snapshot = (AuditEvent.objects.count(), Notification.objects.count())
-    assert services.grants_expire(now=after) == {"expired": 0, "noticed": 0}
+    assert access_services.grants_expire(now=after) == {"expired": 0, "noticed": 0}
     assert (AuditEvent.objects.count(), Notification.objects.count()) == snapshot
     grant.refresh_from_db()
     assert grant.status == "expired" and grant.provisioning_state == "deprovisioned"
@@ -170,10 +170,25 @@ def test_expiry_job_is_idempotent_with_a_controlled_clock(
 
 def test_pending_requests_are_reminded_once_then_expire(analyst, owner, approver, internal_port):
     access_request = _request(analyst, internal_port)
-    assert services.access_requests_remind_and_expire(now=T0 + timedelta(days=1)) == {"expired": 0, "reminded": 0}
-    assert services.access_requests_remind_and_expire(now=T0 + timedelta(days=4)) == {"expired": 0, "reminded": 2}
-    assert services.access_requests_remind_and_expire(now=T0 + timedelta(days=5)) == {"expired": 0, "reminded": 0}
-    assert services.access_requests_remind_and_expire(now=T0 + timedelta(days=15)) == {"expired": 1, "reminded": 0}
-    assert services.access_requests_remind_and_expire(now=T0 + timedelta(days=16)) == {"expired": 0, "reminded": 0}
+    assert access_services.access_requests_remind_and_expire(now=T0 + timedelta(days=1)) == {
+        "expired": 0,
+        "reminded": 0,
+    }
+    assert access_services.access_requests_remind_and_expire(now=T0 + timedelta(days=4)) == {
+        "expired": 0,
+        "reminded": 2,
+    }
+    assert access_services.access_requests_remind_and_expire(now=T0 + timedelta(days=5)) == {
+        "expired": 0,
+        "reminded": 0,
+    }
+    assert access_services.access_requests_remind_and_expire(now=T0 + timedelta(days=15)) == {
+        "expired": 1,
+        "reminded": 0,
+    }
+    assert access_services.access_requests_remind_and_expire(now=T0 + timedelta(days=16)) == {
+        "expired": 0,
+        "reminded": 0,
+    }
     assert AccessRequest.objects.get(pk=access_request.pk).status == "expired"
     assert Notification.objects.filter(kind="access.reminder").count() == 2

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from products.masking import mask_plan
+from products.access.masking import mask_plan
 from tests import factories
 from tests.products.access_support import clear, grant_for
 
@@ -83,12 +83,12 @@ def test_without_a_grant_there_is_no_sample_data(persona, request, client, inter
 
 
 def test_revoked_grant_stops_the_very_next_request(client, analyst, owner, internal_port):
-    from products import services
+    from products.access import services as access_services
 
     grant = grant_for(analyst, internal_port, approvers=[owner])
     client.force_login(analyst)
     assert client.get(_urls(internal_port)["page"]).status_code == 200
-    services.grant_revoke(actor=owner, grant=grant)
+    access_services.grant_revoke(actor=owner, grant=grant)
     assert client.get(_urls(internal_port)["page"]).status_code == 403
 
 

@@ -9,9 +9,9 @@ from django.db import connection
 from psycopg import sql
 
 from portal.errors import DomainError
-from products import services
-from products.models import AccessGrant, AccessRequest
-from products.provisioning import grantee_role, masked_view_name
+from products.access import services as access_services
+from products.access.models import AccessGrant, AccessRequest
+from products.access.provisioning import grantee_role, masked_view_name
 from tests import factories
 from tests.products.access_support import clear
 
@@ -86,10 +86,10 @@ def _select_as(role: str, statement: str):
 
 
 def _approve(user, port, approver_user, *, pii=False):
-    access_request = services.access_request_create(
+    access_request = access_services.access_request_create(
         actor=user, port=port, purpose="Analysis", duration_days=30, wants_unmasked_pii=pii
     )
-    services.access_request_approve(actor=approver_user, access_request=access_request)
+    access_services.access_request_approve(actor=approver_user, access_request=access_request)
     return AccessGrant.objects.get(request=access_request)
 
 
@@ -98,14 +98,14 @@ def test_two_approvers_at_once_leave_exactly_one_grant(team, owner, analyst):
     factories.MembershipFactory(team=team, user=approver_user, role="approver")
     product = factories.DataProductFactory(owner_team=team, slug="contacts", classification="internal")
     port = factories.OutputPortFactory(product=product, name="contacts")
-    access_request = services.access_request_create(actor=analyst, port=port, purpose="Report", duration_days=30)
+    access_request = access_services.access_request_create(actor=analyst, port=port, purpose="Report", duration_days=30)
     barrier = threading.Barrier(2)
     outcomes = []
 
     def decide(user):
         try:
             barrier.wait(timeout=10)
-            services.access_request_approve(actor=user, access_request=AccessRequest(pk=access_request.pk))
+            access_services.access_request_approve(actor=user, access_request=AccessRequest(pk=access_request.pk))
             outcomes.append("approved")
         except DomainError as error:
             outcomes.append(type(error).__name__)
@@ -134,9 +134,9 @@ def test_grantee_role_selects_masked_view_then_revocation_denies(pg_port, owner,
     assert rows == [(1, "•••", "•••", "DE"), (2, "•••", "•••", "FR"), (3, None, None, "NL")]
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         _select_as(role, f"SELECT email FROM {SHOP_SCHEMA}.customers")
-    assert services.grant_provisioning_sync(grant.pk) == "provisioned"  # idempotent
+    assert access_services.grant_provisioning_sync(grant.pk) == "provisioned"  # idempotent
 
-    services.grant_revoke(actor=owner, grant=grant, reason="Done")
+    access_services.grant_revoke(actor=owner, grant=grant, reason="Done")
     grant.refresh_from_db()
     assert grant.provisioning_state == "deprovisioned", grant.provisioning_error
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
@@ -159,7 +159,7 @@ def test_unreachable_warehouse_marks_the_grant_failed_and_the_sweep_retries(pg_p
     grant.refresh_from_db()
     assert grant.provisioning_state == "failed" and grant.provisioning_error
     monkeypatch.setenv("MESH_T6ACC_WAREHOUSE_DSN", _dsn())
-    from products.tasks import grants_sync_sweep_task
+    from products.access.tasks import grants_sync_sweep_task
 
     assert grants_sync_sweep_task.delay().get() == 1
     grant.refresh_from_db()

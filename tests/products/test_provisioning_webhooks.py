@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from products import services
+from products.access import services as access_services
 from products.models import OutboxEvent
-from products.provisioning import outbox_deliver_due, signature_valid
+from products.webhooks import outbox_deliver_due, signature_valid
 from tests import factories
 from tests.products.access_support import grant_for
 
@@ -71,7 +71,7 @@ def test_delivery_survives_the_receiver_being_down(analyst, owner, internal_port
     with django_capture_on_commit_callbacks(execute=True):  # delivery attempts run now: the receiver is down
         grants = [grant_for(user, internal_port, approvers=[owner]) for user in users]
     with django_capture_on_commit_callbacks(execute=True):
-        services.grant_revoke(actor=owner, grant=grants[0], reason="Moved team")
+        access_services.grant_revoke(actor=owner, grant=grants[0], reason="Moved team")
     events = list(OutboxEvent.objects.order_by("pk"))
     assert len(events) == 5  # four provisioned, one deprovisioned
     assert all(event.delivered_at is None and event.attempts == 1 and event.last_error for event in events)
@@ -96,15 +96,15 @@ def test_delivery_survives_the_receiver_being_down(analyst, owner, internal_port
 def test_provisioning_twice_writes_no_second_event(analyst, owner, internal_port):
     factories.WebhookEndpointFactory(secret=SECRET)
     grant = grant_for(analyst, internal_port, approvers=[owner])  # on_commit not run: sync by hand
-    assert services.grant_provisioning_sync(grant.pk) == "provisioned"
+    assert access_services.grant_provisioning_sync(grant.pk) == "provisioned"
     grant.provisioning_state = "pending"
     grant.save()
-    assert services.grant_provisioning_sync(grant.pk) == "provisioned"
+    assert access_services.grant_provisioning_sync(grant.pk) == "provisioned"
     assert OutboxEvent.objects.count() == 1
 
 
 def test_signature_rejects_a_tampered_body():
-    from products.provisioning import signature_header
+    from products.webhooks import signature_header
 
     header = signature_header(SECRET, b'{"a": 1}', 1_700_000_000)
     assert signature_valid(SECRET, b'{"a": 1}', header)

@@ -5,8 +5,9 @@ goes through the outbox once per incident event."""
 import pytest
 
 from portal.models import Notification
-from products import services
-from products.models import CheckResult, Incident, OutboxEvent
+from products.models import OutboxEvent
+from products.quality import services as quality_services
+from products.quality.models import CheckResult, Incident
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def stock_port(product, demo_warehouse):
 
 def _run(product, capture):
     with capture(execute=True):
-        run = services.quality_run_start(actor=None, product=product)
+        run = quality_services.quality_run_start(actor=None, product=product)
     run.refresh_from_db()
     assert run.status == "done"
     return run
@@ -34,7 +35,7 @@ def test_incident_opens_once_notifies_once_and_resolves_once(
     )
     _run(product, django_capture_on_commit_callbacks)
     _run(product, django_capture_on_commit_callbacks)  # the job again: same breach
-    services.quality_product_evaluate(product.pk)  # and the sweep
+    quality_services.quality_product_evaluate(product.pk)  # and the sweep
     incident = Incident.objects.get()
     assert incident.quality_check == check and incident.resolved_at is None and incident.notified_at
     notes = Notification.objects.filter(kind="quality.incident")
@@ -47,7 +48,7 @@ def test_incident_opens_once_notifies_once_and_resolves_once(
     incident.refresh_from_db()
     assert incident.resolved_at is not None
     resolved_at = incident.resolved_at
-    services.quality_product_evaluate(product.pk)
+    quality_services.quality_product_evaluate(product.pk)
     incident.refresh_from_db()
     assert incident.resolved_at == resolved_at and Incident.objects.count() == 1
     assert Notification.objects.filter(kind="quality.incident").count() == 2  # still one per person
@@ -58,7 +59,7 @@ def test_a_new_breach_after_resolution_opens_a_new_incident(stock_port, owner):
     check = factories.QualityCheckFactory(product=product, port=stock_port, dimension="coverage")
     for state in ("failed", "passed", "failed"):
         factories.CheckResultFactory(quality_check=check, state=state)
-        services.quality_product_evaluate(product.pk)
+        quality_services.quality_product_evaluate(product.pk)
     assert Incident.objects.filter(quality_check=check).count() == 2
     assert Incident.objects.filter(quality_check=check, resolved_at=None).count() == 1
 
@@ -84,13 +85,13 @@ def test_missed_freshness_sla_opens_an_sla_incident_and_resolves(stock_port, own
     now = timezone.now()
     for hours in range(10):
         factories.CheckResultFactory(quality_check=check, state="failed", measured_at=now - timedelta(hours=hours))
-    services.quality_product_evaluate(product.pk, now=now)
-    sla = {m["metric"]: m for m in services.quality_sla(product, now=now)}
+    quality_services.quality_product_evaluate(product.pk, now=now)
+    sla = {m["metric"]: m for m in quality_services.quality_sla(product, now=now)}
     assert sla["freshness"]["met_percent"] == 0 and sla["freshness"]["budget_left_percent"] == 0
     assert sla["availability"]["met_percent"] == 100
     assert Incident.objects.filter(kind="sla_miss", metric="freshness", resolved_at=None).count() == 1
     CheckResult.objects.filter(quality_check=check).update(state="passed")
-    services.quality_product_evaluate(product.pk, now=now)
+    quality_services.quality_product_evaluate(product.pk, now=now)
     assert not Incident.objects.filter(resolved_at=None).exists()
 
 
@@ -101,7 +102,7 @@ def test_error_budget_is_the_share_of_allowed_misses_left(stock_port):
     )
     for index in range(100):
         factories.CheckResultFactory(quality_check=check, state="failed" if index < 2 else "passed")
-    completeness = {m["metric"]: m for m in services.quality_sla(product)}["completeness"]
+    completeness = {m["metric"]: m for m in quality_services.quality_sla(product)}["completeness"]
     assert completeness["met_percent"] == 98.0  # target 95 %: 5 % may miss, 2 % did → 60 % of the budget left
     assert completeness["budget_left_percent"] == 60.0 and completeness["ok"]
 
@@ -111,11 +112,11 @@ def test_incident_webhook_goes_through_the_outbox_once(stock_port, owner):
     factories.WebhookEndpointFactory(event_kinds=["grant.provisioned"])  # not interested
     check = factories.QualityCheckFactory(product=stock_port.product, port=stock_port)
     factories.CheckResultFactory(quality_check=check, state="failed")
-    services.quality_product_evaluate(check.product_id)
-    services.quality_product_evaluate(check.product_id)
+    quality_services.quality_product_evaluate(check.product_id)
+    quality_services.quality_product_evaluate(check.product_id)
     assert list(OutboxEvent.objects.values_list("kind", flat=True)) == ["quality.incident.opened"]
     factories.CheckResultFactory(quality_check=check, state="passed")
-    services.quality_product_evaluate(check.product_id)
+    quality_services.quality_product_evaluate(check.product_id)
     assert OutboxEvent.objects.filter(kind="quality.incident.resolved").count() == 1
     payload = OutboxEvent.objects.get(kind="quality.incident.resolved").payload
     assert payload["product"] == check.product.urn and payload["incident"]["resolved_at"]
@@ -126,7 +127,7 @@ def test_sweep_resumes_a_run_whose_messages_were_lost(stock_port, django_capture
 
     from django.utils import timezone
 
-    from products.models import CheckRun
+    from products.quality.models import CheckRun
 
     check = factories.QualityCheckFactory(product=stock_port.product, port=stock_port, params={"min_rows": 1})
     run = CheckRun.objects.create(
@@ -136,7 +137,7 @@ def test_sweep_resumes_a_run_whose_messages_were_lost(stock_port, django_capture
         created_at=timezone.now() - timedelta(hours=1),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.quality_sweep()["resumed"] == 1
+        assert quality_services.quality_sweep()["resumed"] == 1
     run.refresh_from_db()
     assert run.status == "done" and run.results.get().state == "passed"
-    assert services.quality_sweep()["resumed"] == 0
+    assert quality_services.quality_sweep()["resumed"] == 0

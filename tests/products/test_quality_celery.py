@@ -2,8 +2,8 @@
 
 import pytest
 
-from products import services
-from products.models import CheckRun
+from products.quality import services as quality_services
+from products.quality.models import CheckRun
 from tests import factories
 from tests.celery_worker import wait_for
 
@@ -23,7 +23,7 @@ def test_run_checks_now_on_a_real_worker(celery_worker_redis, product, owner, tm
     factories.QualityCheckFactory(
         product=product, port=port, kind="completeness", column="no_such_column", params={"min_percent": 1}
     )
-    run = services.quality_run_start(actor=owner, product=product)
+    run = quality_services.quality_run_start(actor=owner, product=product)
     done = wait_for(lambda: CheckRun.objects.filter(pk=run.pk, status="done").first(), timeout=30)
     assert (done.total, done.completed, done.failed) == (2, 2, 1)
     product.refresh_from_db()

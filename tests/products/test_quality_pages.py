@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from products import services
-from products.models import CheckResult, CheckRun, QualityScoreSnapshot
+from products.quality import services as quality_services
+from products.quality.models import CheckResult, CheckRun, QualityScoreSnapshot
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def _history(product, results: int):
         QualityScoreSnapshot(product=product, measured_at=now - timedelta(minutes=40 * i), score=50 + i % 50)
         for i in range(results)
     )
-    services.quality_product_evaluate(product.pk, snapshot=True)
+    quality_services.quality_product_evaluate(product.pk, snapshot=True)
 
 
 def _count_queries(client, url, django_assert_max_num_queries):
@@ -70,7 +70,7 @@ def test_page_shows_red_and_green_sla_and_open_incidents(client_for, owner, prod
     bad = factories.QualityCheckFactory(product=product, kind="freshness", column="t", name="fresh enough")
     factories.CheckResultFactory(quality_check=ok, state="passed")
     factories.CheckResultFactory(quality_check=bad, state="failed", message="Newest row is 90 min old")
-    services.quality_product_evaluate(product.pk, snapshot=True)
+    quality_services.quality_product_evaluate(product.pk, snapshot=True)
     html = client_for(owner).get(_page(product)).content.decode()
     assert "Quality 50/100" in html
     assert 'data-sla="freshness"' in html and 'data-sla="completeness"' in html
@@ -88,8 +88,8 @@ def test_run_checks_now_shows_progress_over_htmx(client_for, owner, product, dem
     assert 'hx-trigger="every 1s"' in response.content.decode()  # queued: it keeps polling
     progress = client.get(_page(product, f"quality/runs/{run.pk}/"), HTTP_HX_REQUEST="true").content.decode()
     assert 'data-run-status="queued"' in progress
-    services.quality_run_execute(run.pk)
-    services.quality_check_record(run.pk, run.check_ids[0])
+    quality_services.quality_run_execute(run.pk)
+    quality_services.quality_check_record(run.pk, run.check_ids[0])
     progress = client.get(_page(product, f"quality/runs/{run.pk}/"), HTTP_HX_REQUEST="true").content.decode()
     assert 'data-run-status="done"' in progress and "every 1s" not in progress
 
@@ -136,7 +136,7 @@ BODY = {
 
 
 def test_a_token_pushes_results_for_its_product_and_scores_it(api_client, owner, product):
-    token, secret = services.ingest_token_create(actor=owner, product=product, name="dbt nightly")
+    token, secret = quality_services.ingest_token_create(actor=owner, product=product, name="dbt nightly")
     response = api_client.post(_push_url(product), BODY, format="json", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 201, response.content
     assert response.json() == {"recorded": 1, "quality_score": "0.00"}
@@ -148,15 +148,15 @@ def test_a_token_pushes_results_for_its_product_and_scores_it(api_client, owner,
 
 
 def test_a_token_for_product_a_cannot_push_to_product_b(api_client, owner, product, other_product):
-    _token, secret = services.ingest_token_create(actor=owner, product=product, name="dbt")
+    _token, secret = quality_services.ingest_token_create(actor=owner, product=product, name="dbt")
     response = api_client.post(_push_url(other_product), BODY, format="json", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 403
     assert not CheckResult.objects.exists()
 
 
 def test_a_revoked_or_unknown_token_is_refused(api_client, owner, product):
-    token, secret = services.ingest_token_create(actor=owner, product=product, name="dbt")
-    services.ingest_token_revoke(actor=owner, token=token)
+    token, secret = quality_services.ingest_token_create(actor=owner, product=product, name="dbt")
+    quality_services.ingest_token_revoke(actor=owner, token=token)
     for value in (secret, "mpq_nonsense"):
         response = api_client.post(_push_url(product), BODY, format="json", HTTP_AUTHORIZATION=f"Bearer {value}")
         assert response.status_code == 401
@@ -164,7 +164,7 @@ def test_a_revoked_or_unknown_token_is_refused(api_client, owner, product):
 
 
 def test_a_push_token_opens_nothing_else_in_the_api(api_client, owner, product):
-    _token, secret = services.ingest_token_create(actor=owner, product=product, name="dbt")
+    _token, secret = quality_services.ingest_token_create(actor=owner, product=product, name="dbt")
     response = api_client.get("/api/v1/products/", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 401
 

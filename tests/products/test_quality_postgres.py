@@ -5,7 +5,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from products.quality import check_execute
+from products.quality.runner import check_execute
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -109,8 +109,8 @@ def test_two_evaluations_at_once_open_one_incident(pg_port, owner):
 
     from django.db import connections
 
-    from products import services
-    from products.models import Incident
+    from products.quality import services as quality_services
+    from products.quality.models import Incident
 
     check = _check(pg_port, "row_count", min_rows=100)
     factories.CheckResultFactory(quality_check=check, state="failed")
@@ -119,7 +119,7 @@ def test_two_evaluations_at_once_open_one_incident(pg_port, owner):
     def evaluate():
         barrier.wait()
         try:
-            services.quality_product_evaluate(check.product_id)
+            quality_services.quality_product_evaluate(check.product_id)
         finally:
             connections.close_all()
 

@@ -5,9 +5,9 @@ import sqlite3
 
 import pytest
 
-from products import services
-from products.models import CheckResult, CheckRun, QualityCheck
-from products.quality import check_execute
+from products.quality import services as quality_services
+from products.quality.models import CheckResult, CheckRun, QualityCheck
+from products.quality.runner import check_execute
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_bad_sql_records_the_database_error_and_the_run_finishes(stock_port, dja
     bad = _check(stock_port, "custom_sql", sql="SELECT COUNT(* FROM {table}", operator=">", threshold=0)
     good = _check(stock_port, "row_count", min_rows=1)
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.quality_run_start(actor=None, product=stock_port.product)
+        run = quality_services.quality_run_start(actor=None, product=stock_port.product)
     run.refresh_from_db()
     assert (run.status, run.total, run.completed, run.failed) == ("done", 2, 2, 1)
     error = CheckResult.objects.get(quality_check=bad)
@@ -95,7 +95,7 @@ def test_saving_custom_sql_that_is_not_one_select_is_refused_naming_the_field(ow
     from portal.errors import DomainError
 
     with pytest.raises(DomainError) as refused:
-        services.quality_check_save(
+        quality_services.quality_check_save(
             actor=owner,
             product=stock_port.product,
             name="evil",
@@ -125,7 +125,7 @@ def test_bad_params_are_refused_per_kind(owner, stock_port, kind, column, params
     from portal.errors import DomainError
 
     with pytest.raises(DomainError) as refused:
-        services.quality_check_save(
+        quality_services.quality_check_save(
             actor=owner,
             product=stock_port.product,
             name="c",
@@ -143,7 +143,7 @@ def test_a_port_of_another_product_is_refused(owner, stock_port, other_product):
 
     foreign = factories.OutputPortFactory(product=other_product, name="foreign")
     with pytest.raises(DomainError) as refused:
-        services.quality_check_save(
+        quality_services.quality_check_save(
             actor=owner,
             product=stock_port.product,
             name="c",
@@ -158,7 +158,7 @@ def test_a_port_of_another_product_is_refused(owner, stock_port, other_product):
 def test_saving_a_check_creates_the_products_schedule_editable_in_admin(owner, stock_port):
     from django_celery_beat.models import PeriodicTask
 
-    check = services.quality_check_save(
+    check = quality_services.quality_check_save(
         actor=owner,
         product=stock_port.product,
         name="rows",
@@ -172,7 +172,7 @@ def test_saving_a_check_creates_the_products_schedule_editable_in_admin(owner, s
     assert task.interval.every == 60
     task.interval = factories_interval(5)
     task.save()
-    services.quality_check_save(actor=owner, product=stock_port.product, check=check, enabled=False)
+    quality_services.quality_check_save(actor=owner, product=stock_port.product, check=check, enabled=False)
     task.refresh_from_db()
     assert not task.enabled and task.interval.every == 5  # the admin's interval stays
 
@@ -186,8 +186,8 @@ def factories_interval(minutes):
 def test_a_check_task_delivered_twice_records_one_result(stock_port):
     check = _check(stock_port, "row_count", min_rows=1)
     run = CheckRun.objects.create(product=stock_port.product, check_ids=[check.pk], total=1, status="running")
-    assert services.quality_check_record(run.pk, check.pk) == "passed"
-    assert services.quality_check_record(run.pk, check.pk) in ("duplicate", "no-run")
+    assert quality_services.quality_check_record(run.pk, check.pk) == "passed"
+    assert quality_services.quality_check_record(run.pk, check.pk) in ("duplicate", "no-run")
     run.refresh_from_db()
     assert CheckResult.objects.filter(run=run).count() == 1 and run.completed == 1 and run.status == "done"
 
@@ -211,7 +211,7 @@ def test_run_scores_the_product_weighted_by_severity(stock_port, django_capture_
         dimension="timeliness",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.quality_run_start(actor=None, product=stock_port.product)
+        quality_services.quality_run_start(actor=None, product=stock_port.product)
     stock_port.product.refresh_from_db()
     assert float(stock_port.product.quality_score) == 75.0  # 3 of 4 weight passed
     snapshot = stock_port.product.quality_snapshots.get()
@@ -220,6 +220,6 @@ def test_run_scores_the_product_weighted_by_severity(stock_port, django_capture_
 
 def test_a_second_click_returns_the_run_already_going(owner, stock_port):
     _check(stock_port, "row_count", min_rows=1)
-    first = services.quality_run_start(actor=owner, product=stock_port.product)
-    second = services.quality_run_start(actor=owner, product=stock_port.product)
+    first = quality_services.quality_run_start(actor=owner, product=stock_port.product)
+    second = quality_services.quality_run_start(actor=owner, product=stock_port.product)
     assert first.pk == second.pk and CheckRun.objects.count() == 1

@@ -5,7 +5,7 @@ team reads data; outsiders get 404 for requests and grants they may not see and 
 import tempfile
 from pathlib import Path
 
-from products import services
+from products.access import services as access_services
 from products.demo_warehouse import build as build_warehouse
 from tests import factories
 from tests.route_cases.base import Case
@@ -21,13 +21,13 @@ def build(world) -> None:
     world.port.warehouse, world.port.table = warehouse, "customer_360"
     world.port.save()
     users = world.users
-    world.access_request = services.access_request_create(
+    world.access_request = access_services.access_request_create(
         actor=users["analyst"], port=world.port, purpose="Churn report", duration_days=30
     )
-    granted = services.access_request_create(
+    granted = access_services.access_request_create(
         actor=users["steward"], port=world.port, purpose="Glossary examples", duration_days=30
     )
-    services.access_request_approve(actor=users["owner"], access_request=granted)
+    access_services.access_request_approve(actor=users["owner"], access_request=granted)
     world.grant = granted.grant
     world.clearance = factories.ClearanceFactory(user=users["analyst"])
 

@@ -1,8 +1,8 @@
 """Quality routes. Whoever sees the product sees its quality; the owning team (owner, member) and admins manage
 checks and run them; only the team's owners and admins manage push tokens. Drafts stay invisible (404)."""
 
-from products import services
-from products.models import CheckRun, Incident
+from products.quality import services as quality_services
+from products.quality.models import CheckRun, Incident
 from tests import factories
 from tests.route_cases.base import Case
 
@@ -17,9 +17,11 @@ def build(world) -> None:
     world.quality_check = factories.QualityCheckFactory(product=product, port=world.port, name="rows")
     factories.CheckResultFactory(quality_check=world.quality_check, state="failed")
     world.quality_run = CheckRun.objects.create(product=product, status="done", total=1, completed=1)
-    services.quality_product_evaluate(product.pk, snapshot=True)
+    quality_services.quality_product_evaluate(product.pk, snapshot=True)
     world.incident = Incident.objects.get(quality_check=world.quality_check)
-    world.ingest_token, _secret = services.ingest_token_create(actor=world.users["owner"], product=product, name="dbt")
+    world.ingest_token, _secret = quality_services.ingest_token_create(
+        actor=world.users["owner"], product=product, name="dbt"
+    )
 
 
 def _q(w, suffix: str = "", product=None) -> str:

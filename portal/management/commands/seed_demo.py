@@ -1,5 +1,4 @@
 import importlib
-import importlib.util
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -9,8 +8,8 @@ from portal.demo import DEMO_PASSWORD, PERSONAS, seed_users
 # Each app that has demo data offers ``<app>.demo.seed(users)``; they run in this order.
 DEMO_SEEDERS = [
     "products.demo",
-    "products.demo_access",
-    "products.demo_quality",
+    "products.access.demo",
+    "products.quality.demo",
     "governance.demo",
     "glossary.demo",
     "governance.demo_enforcement",
@@ -24,8 +23,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = seed_users()
             for module_name in DEMO_SEEDERS:
-                if importlib.util.find_spec(module_name) is None:
-                    continue
                 importlib.import_module(module_name).seed(users)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is in place. Log in as any of these (password: {DEMO_PASSWORD}):")

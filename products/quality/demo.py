@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from products import services
-from products.models import CheckResult, OutputPort, QualityCheck, QualityScoreSnapshot
+from products.models import OutputPort
+from products.quality import services as quality_services
+from products.quality.models import CheckResult, QualityCheck, QualityScoreSnapshot
 
 # (domain/slug/port, name, kind, column, params, dimension, severity)
 DEMO_CHECKS = [
@@ -156,9 +157,9 @@ def seed(users: dict) -> None:
         products[port.product_id] = port.product
     for product in products.values():
         _snapshots(product, now)
-        services.quality_schedule_sync(product)
-        run = services.quality_run_start(actor=None, product=product, trigger="schedule")
+        quality_services.quality_schedule_sync(product)
+        run = quality_services.quality_run_start(actor=None, product=product, trigger="schedule")
         # Run inline (no worker needed for the demo): the same services the Celery tasks call.
-        services.quality_run_execute(run.pk)
+        quality_services.quality_run_execute(run.pk)
         for check_id in run.check_ids:
-            services.quality_check_record(run.pk, check_id)
+            quality_services.quality_check_record(run.pk, check_id)

@@ -18,7 +18,8 @@ import sqlparse
 from django.utils import timezone
 
 from portal.errors import DomainError
-from products.models import OutputPort, QualityCheck, Warehouse
+from products.models import OutputPort, Warehouse
+from products.quality.models import QualityCheck
 from products.warehouse import IDENTIFIER_RE, WarehouseError, quote_sqlite, split_table, warehouse_connection
 
 Kind = QualityCheck.Kind

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from portal.errors import DomainError
-from products.models import AccessGrant, Clearance, Membership, OutputPort, SchemaField
+from products.access.models import AccessGrant, Clearance
+from products.models import Membership, OutputPort, SchemaField
 
 CLEARANCE_FOR = {
     SchemaField.Classification.PII: Clearance.Kind.GDPR,

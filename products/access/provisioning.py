@@ -8,39 +8,24 @@ without unmasked PII gets SELECT on the view only; one with unmasked PII gets SE
 statement is idempotent (IF NOT EXISTS, GRANT/REVOKE are no-ops when repeated) and identifiers go through
 ``psycopg.sql``.
 
-``WebhookProvisioner`` writes one ``OutboxEvent`` per interested endpoint, in the same transaction as the grant's
-state, with an event id derived from the grant's state (a second run writes nothing new). ``outbox_deliver``
-sends an event signed with HMAC-SHA256 (``X-Mesh-Signature: t=<unix time>,v1=<hex of HMAC(secret,
-"<t>.<body>")>``, ``X-Mesh-Event-Id``); a failure sets ``next_attempt_at`` with exponential backoff, and the
-sweep sends what is due, so nothing is lost while the receiver is down. Receivers dedupe by event id.
+``WebhookProvisioner`` records ``grant.provisioned`` / ``grant.deprovisioned`` through the catalog's outbox
+(``products.webhooks``), in the same transaction as the grant's state, with an event key derived from the grant's
+state (a second run writes nothing new).
 """
 
 import contextlib
-import hashlib
-import hmac
-import json
 import logging
-import time
-import urllib.error
-import urllib.request
-import uuid
-from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F
-from django.utils import timezone
 
-from products.models import AccessGrant, OutboxEvent, OutputPort, Warehouse, WebhookEndpoint
+from products.access.models import AccessGrant
+from products.models import OutputPort, Warehouse, WebhookEndpoint
 from products.warehouse import WarehouseError, split_table, warehouse_connection
+from products.webhooks import webhook_event_record
 
 logger = logging.getLogger(__name__)
 
 MASK_TEXT = "•••"
-OUTBOX_NAMESPACE = uuid.UUID("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=6)
-CLAIM_LEASE = timedelta(minutes=5)
-DELIVERY_TIMEOUT_S = 10
 
 
 class ProvisioningError(Exception):
@@ -181,9 +166,9 @@ class PostgresProvisioner(Provisioner):
         self._run(statements)
 
 
-def _event_id(endpoint_id: int, kind: str, grant: AccessGrant) -> uuid.UUID:
-    state = f"{grant.status}:{grant.expires_at.isoformat()}:{int(grant.unmasked_pii)}"
-    return uuid.uuid5(OUTBOX_NAMESPACE, f"{endpoint_id}:{kind}:{grant.pk}:{state}")
+def _event_key(grant: AccessGrant) -> str:
+    """One event per grant state: a repeated sync of the same state records nothing new."""
+    return f"{grant.pk}:{grant.status}:{grant.expires_at.isoformat()}:{int(grant.unmasked_pii)}"
 
 
 def grant_payload(grant: AccessGrant, kind: str) -> dict:
@@ -202,30 +187,14 @@ def grant_payload(grant: AccessGrant, kind: str) -> dict:
 
 
 class WebhookProvisioner(Provisioner):
-    """Tells every active endpoint through the outbox; delivery happens after commit, with retries."""
-
-    def __init__(self, endpoints: list[WebhookEndpoint]):
-        self.endpoints = endpoints
-
-    def _record(self, grant: AccessGrant, kind: str) -> None:
-        from portal.services import task_enqueue_on_commit
-        from products.tasks import outbox_event_deliver
-
-        for endpoint in self.endpoints:
-            if not endpoint.wants(kind):
-                continue
-            event, created = OutboxEvent.objects.get_or_create(
-                event_id=_event_id(endpoint.pk, kind, grant),
-                defaults={"endpoint": endpoint, "kind": kind, "payload": grant_payload(grant, kind)},
-            )
-            if created:
-                task_enqueue_on_commit(outbox_event_deliver, event.pk)
+    """Tells every active endpoint that wants the event, through the outbox; delivery happens after commit."""
 
     def provision(self, grant: AccessGrant) -> None:
-        self._record(grant, "grant.provisioned")
+        webhook_event_record("grant.provisioned", grant_payload(grant, "grant.provisioned"), key=_event_key(grant))
 
     def deprovision(self, grant: AccessGrant) -> None:
-        self._record(grant, "grant.deprovisioned")
+        kind = "grant.deprovisioned"
+        webhook_event_record(kind, grant_payload(grant, kind), key=_event_key(grant))
 
 
 def provisioners_for(port: OutputPort) -> list[Provisioner]:
@@ -236,87 +205,6 @@ def provisioners_for(port: OutputPort) -> list[Provisioner]:
         if not port.table:
             raise ProvisioningError("The port names no table in its PostgreSQL warehouse.")
         backends.append(PostgresProvisioner(warehouse))
-    endpoints = list(WebhookEndpoint.objects.filter(active=True))
-    if endpoints:
-        backends.append(WebhookProvisioner(endpoints))
+    if WebhookEndpoint.objects.filter(active=True).exists():
+        backends.append(WebhookProvisioner())
     return backends
-
-
-# --- Outbox delivery --------------------------------------------------------------------------------------------
-
-
-def signature_header(secret: str, body: bytes, timestamp: int) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
-
-
-def signature_valid(secret: str, body: bytes, header: str, *, tolerance_s: int | None = None) -> bool:
-    """What a receiver checks (a reference for integrators and the tests)."""
-    try:
-        parts = dict(item.split("=", 1) for item in header.split(","))
-        timestamp = int(parts["t"])
-    except (ValueError, KeyError):
-        return False
-    if tolerance_s is not None and abs(time.time() - timestamp) > tolerance_s:
-        return False
-    return hmac.compare_digest(signature_header(secret, body, timestamp), header)
-
-
-def backoff_after(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
-
-
-def outbox_deliver(event_pk: int, *, now=None) -> bool:
-    """Send one due event. Returns whether it was delivered now.
-
-    The row is claimed by a conditional UPDATE that pushes ``next_attempt_at`` out by a lease, so two workers
-    never send it at the same time; success records ``delivered_at``; failure schedules the next attempt."""
-    now = now or timezone.now()
-    claimed = OutboxEvent.objects.filter(pk=event_pk, delivered_at=None, next_attempt_at__lte=now).update(
-        next_attempt_at=now + CLAIM_LEASE, attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    event = OutboxEvent.objects.select_related("endpoint").get(pk=event_pk)
-    endpoint = event.endpoint
-    if not endpoint.active or not endpoint.url.startswith(("http://", "https://")):
-        OutboxEvent.objects.filter(pk=event_pk).update(
-            next_attempt_at=now + BACKOFF_MAX, last_error="The endpoint is inactive."
-        )
-        return False
-    body = json.dumps({"id": str(event.event_id), **event.payload}, sort_keys=True).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "MeshPortal-Webhooks/1",
-            "X-Mesh-Event-Id": str(event.event_id),
-            "X-Mesh-Event-Kind": event.kind,
-            "X-Mesh-Signature": signature_header(endpoint.secret, body, int(now.timestamp())),
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_S) as response:  # noqa: S310
-            response.read(1024)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
-        OutboxEvent.objects.filter(pk=event_pk).update(
-            next_attempt_at=now + backoff_after(event.attempts), last_error=str(reason)[:500]
-        )
-        logger.info("webhook %s to %s failed (attempt %s): %s", event.event_id, endpoint.name, event.attempts, reason)
-        return False
-    OutboxEvent.objects.filter(pk=event_pk).update(delivered_at=now, last_error="")
-    return True
-
-
-def outbox_deliver_due(*, now=None, batch_size: int = 200) -> int:
-    """Send every event that is due (the sweep). Returns how many were delivered."""
-    now = now or timezone.now()
-    due = list(
-        OutboxEvent.objects.filter(delivered_at=None, next_attempt_at__lte=now, endpoint__active=True)
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-    return sum(1 for pk in due if outbox_deliver(pk, now=now))

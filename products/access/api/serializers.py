@@ -1,0 +1,123 @@
+from rest_framework import serializers
+
+from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
+from products.models import DataProduct, OutputPort
+
+
+class RequestablePortField(serializers.PrimaryKeyRelatedField):
+    """A port of a published product the caller can see (IDOR guard: other ports do not exist for them)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return (
+            OutputPort.objects.visible_to(user)
+            .filter(product__status=DataProduct.Status.PUBLISHED)
+            .select_related("product")
+        )
+
+
+class OwnGrantField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return AccessGrant.objects.filter(user=getattr(request, "user", None)).select_related("port__product")
+
+
+class AccessApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AccessApproval
+        fields = ["approver", "note", "at"]
+
+
+class AccessRequestSerializer(serializers.ModelSerializer):
+    """Requesters write purpose, port, duration, the PII wish and (for a renewal) their grant; nothing else."""
+
+    requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    port = RequestablePortField()
+    renewal_of = OwnGrantField(required=False, allow_null=True)
+    approvals = AccessApprovalSerializer(many=True, read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    grant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccessRequest
+        fields = [
+            "id",
+            "requester",
+            "port",
+            "purpose",
+            "duration_days",
+            "wants_unmasked_pii",
+            "renewal_of",
+            "status",
+            "approvals_required",
+            "approvals",
+            "created_at",
+            "decided_at",
+            "decided_by",
+            "decision_note",
+            "grant",
+        ]
+        read_only_fields = [
+            "status",
+            "approvals_required",
+            "created_at",
+            "decided_at",
+            "decided_by",
+            "decision_note",
+        ]
+
+    def get_grant(self, access_request) -> int | None:
+        try:
+            return access_request.grant.pk
+        except AccessGrant.DoesNotExist:
+            return None
+
+
+class AccessDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class GrantRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class AccessGrantSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    purpose = serializers.CharField(source="request.purpose", read_only=True)
+    product = serializers.CharField(source="port.product.urn", read_only=True)
+
+    class Meta:
+        model = AccessGrant
+        fields = [
+            "id",
+            "request",
+            "user",
+            "port",
+            "product",
+            "purpose",
+            "granted_at",
+            "expires_at",
+            "unmasked_pii",
+            "status",
+            "ended_at",
+            "end_reason",
+            "provisioning_state",
+            "provisioning_error",
+        ]
+        read_only_fields = fields
+
+
+class ClearanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Clearance
+        fields = ["id", "kind", "granted_at", "expires_at"]
+        read_only_fields = fields
+
+
+class PortPreviewSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField())
+    masked = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField())

@@ -1,0 +1,498 @@
+"""Every write to quality: checks, runs, results, scores and incidents.
+
+How it fits: ``quality_run_start`` queues a CheckRun; ``quality_run_execute`` fans out one task per check;
+``quality_check_record`` runs one check read-only and records its result once per run (a unique constraint); the
+task that completes the run evaluates the product: score snapshot, ``DataProduct.quality_score``, breach incidents
+and SLA misses. Pushed results (``quality_results_push``) go through the same evaluation.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.errors import DomainError, require
+from portal.services import audit_record, notify, task_enqueue_on_commit
+from products.models import DataProduct, Membership, OutputPort
+from products.quality import permissions
+from products.quality.models import (
+    CheckResult,
+    CheckRun,
+    Incident,
+    ProductIngestToken,
+    QualityCheck,
+    QualityScoreSnapshot,
+)
+from products.quality.runner import Outcome, check_execute, params_validate
+from products.quality.scoring import error_budget_left, weighted_scores
+from products.webhooks import webhook_event_record
+
+QUALITY_SCHEDULE_PREFIX = "Quality checks: "
+QUALITY_SLO_PERCENT = 95.0  # share of freshness / completeness measurements that must pass over the window
+QUALITY_WINDOW_DAYS = 30
+QUALITY_PUSH_MAX = 500
+QUALITY_CHECK_FIELDS = ("name", "kind", "port", "column", "params", "severity", "dimension", "enabled")
+
+
+@transaction.atomic
+def quality_check_save(*, actor, product: DataProduct, check=None, **data):
+    """Create or change a check of ``product``. The port must be the product's own; params are validated per
+    kind; custom SQL must be one SELECT. Refusals are DomainErrors naming the field."""
+    product = DataProduct.objects.select_for_update().get(pk=product.pk)
+    require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
+    unknown = set(data) - set(QUALITY_CHECK_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown check fields: {', '.join(sorted(unknown))}.")
+    if check is not None:
+        check = QualityCheck.objects.select_for_update().get(pk=check.pk, product=product)
+    else:
+        check = QualityCheck(product=product)
+    for name, value in data.items():
+        setattr(check, name, value)
+    if check.port_id and not OutputPort.objects.filter(pk=check.port_id, product=product).exists():
+        raise DomainError("Choose one of this product's ports.", field="port")
+    if check.kind != "external" and check.kind != "custom_sql" and check.port_id is None:
+        raise DomainError("This kind of check runs on a port's table: choose a port.", field="port")
+    check.params = params_validate(check.kind, check.column or "", check.params or {})
+    if QualityCheck.objects.filter(product=product, name=check.name).exclude(pk=check.pk).exists():
+        raise DomainError(f"This product already has a check called “{check.name}”.", field="name")
+    creating = check.pk is None
+    check.full_clean(exclude=["product", "port"])
+    check.save()
+    audit_record(
+        actor=actor,
+        action="quality_check.create" if creating else "quality_check.update",
+        target=product,
+        data={"check": check.name, "kind": check.kind},
+    )
+    quality_schedule_sync(product)
+    return check
+
+
+@transaction.atomic
+def quality_check_delete(*, actor, check) -> None:
+    product = DataProduct.objects.select_for_update().get(pk=check.product_id)
+    require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
+    audit_record(actor=actor, action="quality_check.delete", target=product, data={"check": check.name})
+    check.delete()
+    quality_schedule_sync(product)
+
+
+def quality_schedule_sync(product: DataProduct, *, every_minutes: int = 60):
+    """Keep the product's beat schedule (one PeriodicTask, hourly by default, edited in Django admin): created
+    when the product gets its first runnable check, enabled only while it has one. An admin's interval stays."""
+    import json
+
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    wanted = QualityCheck.objects.filter(product=product, enabled=True).exclude(kind="external").exists()
+    name = f"{QUALITY_SCHEDULE_PREFIX}{product.urn}"
+    task = PeriodicTask.objects.filter(name=name).first()
+    if task is None:
+        if not wanted:
+            return None
+        interval = IntervalSchedule.objects.filter(every=every_minutes, period=IntervalSchedule.MINUTES).first()
+        interval = interval or IntervalSchedule.objects.create(every=every_minutes, period=IntervalSchedule.MINUTES)
+        return PeriodicTask.objects.create(
+            name=name,
+            task="products.tasks.quality_product_scheduled_task",
+            args=json.dumps([product.pk]),
+            interval=interval,
+            enabled=True,
+        )
+    if task.enabled != wanted:
+        task.enabled = wanted
+        task.save(update_fields=["enabled"])
+    return task
+
+
+def quality_run_start(*, actor, product: DataProduct, trigger: str = "manual"):
+    """Queue a run of the product's enabled checks (one per product at a time: a second click returns the run
+    already going). ``actor`` None means the schedule."""
+    if actor is not None:
+        require(permissions.can_run_quality_checks(actor, product), "Only the owning team runs its checks.")
+    check_ids = list(
+        QualityCheck.objects.filter(product=product, enabled=True)
+        .exclude(kind="external")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        existing = CheckRun.objects.filter(product=product).exclude(status="done").first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                run = CheckRun.objects.create(
+                    product=product,
+                    trigger=trigger,
+                    requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    check_ids=check_ids,
+                    total=len(check_ids),
+                )
+        except IntegrityError:
+            return CheckRun.objects.filter(product=product).exclude(status="done").first()
+        audit_record(actor=actor, action="quality_run.start", target=product, data={"run": run.pk})
+        from products.quality.tasks import quality_run_task  # the task module imports this one
+
+        task_enqueue_on_commit(quality_run_task, run.pk)
+    return run
+
+
+def quality_run_execute(run_id: int, *, missing_only: bool = False) -> int:
+    """Fan out one task per check of the run that has no result yet; returns how many were sent."""
+    now = timezone.now()
+    CheckRun.objects.filter(pk=run_id, status="queued").update(status="running", started_at=now)
+    run = CheckRun.objects.filter(pk=run_id).first()
+    if run is None or run.status == "done":
+        return 0
+    done = set(CheckResult.objects.filter(run_id=run_id).values_list("quality_check_id", flat=True))
+    todo = [check_id for check_id in run.check_ids if check_id not in done]
+    if not todo:
+        quality_run_finish(run_id)
+        return 0
+    from products.quality.tasks import quality_check_task  # the task module imports this one
+
+    for check_id in todo:
+        task_enqueue_on_commit(quality_check_task, run_id, check_id)
+    return len(todo)
+
+
+def quality_check_record(run_id: int, check_id: int, *, now=None) -> str:
+    """Run one check for one run and record its result, once: a second delivery of the task records nothing."""
+    from django.db.models import F
+
+    if CheckResult.objects.filter(run_id=run_id, quality_check_id=check_id).exists():
+        return "duplicate"
+    run = CheckRun.objects.filter(pk=run_id).first()
+    if run is None or run.status == "done":
+        return "no-run"
+    check = QualityCheck.objects.select_related("port__warehouse").filter(pk=check_id).first()
+    if check is None:
+        outcome = Outcome("error", None, "The check was deleted before it ran.")
+    else:
+        outcome = check_execute(check, now=now)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                if check is not None:
+                    CheckResult.objects.create(
+                        quality_check=check,
+                        product_id=run.product_id,
+                        run_id=run_id,
+                        state=outcome.state,
+                        observed_value=outcome.observed_value,
+                        message=outcome.message[:4000],
+                        source="runner",
+                        measured_at=now or timezone.now(),
+                    )
+        except IntegrityError:
+            return "duplicate"
+        CheckRun.objects.filter(pk=run_id).update(
+            completed=F("completed") + 1, failed=F("failed") + (0 if outcome.state == "passed" else 1)
+        )
+    quality_run_finish(run_id)
+    return outcome.state
+
+
+def quality_run_finish(run_id: int) -> bool:
+    """Close the run once every check has a result, and evaluate the product: exactly once (conditional update)."""
+    from django.db.models import F
+
+    with transaction.atomic():  # "done" and the new score become visible together
+        closed = (
+            CheckRun.objects.filter(pk=run_id)
+            .exclude(status="done")
+            .filter(completed__gte=F("total"))
+            .update(status="done", finished_at=timezone.now())
+        )
+        if closed:
+            product_id = CheckRun.objects.values_list("product_id", flat=True).get(pk=run_id)
+            quality_product_evaluate(product_id, snapshot=True)
+    return bool(closed)
+
+
+def ingest_token_create(*, actor, product: DataProduct, name: str):
+    """A new push token for ``product``; returns (token row, the secret shown once)."""
+    import hashlib
+    import secrets
+
+    require(permissions.can_manage_ingest_tokens(actor, product), "Only the owning team's owners manage tokens.")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Give the token a name (e.g. the pipeline that uses it).", field="name")
+    secret = "mpq_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ProductIngestToken.objects.create(
+            product=product,
+            name=name[:100],
+            prefix=secret[:10],
+            token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+            created_by=actor,
+        )
+        audit_record(actor=actor, action="ingest_token.create", target=product, data={"token": token.prefix})
+    return token, secret
+
+
+@transaction.atomic
+def ingest_token_revoke(*, actor, token) -> None:
+    token = ProductIngestToken.objects.select_for_update().select_related("product").get(pk=token.pk)
+    require(permissions.can_manage_ingest_tokens(actor, token.product), "Only the owning team's owners do this.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="ingest_token.revoke", target=token.product, data={"token": token.prefix})
+
+
+def ingest_token_authenticate(secret: str):
+    """The live token for this secret (its ``last_used_at`` touched), or None."""
+    import hashlib
+
+    digest = hashlib.sha256((secret or "").encode()).hexdigest()
+    token = ProductIngestToken.objects.filter(token_hash=digest, revoked_at=None).select_related("product").first()
+    if token is not None:
+        ProductIngestToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
+
+
+def quality_results_push(*, product: DataProduct, results: list[dict], actor=None, token=None) -> int:
+    """Record results a pipeline pushed (dbt tests, Great Expectations). A result names its check; an unknown
+    name creates an ``external`` check. Each item: ``check``, ``passed`` (bool) or ``state``, optional
+    ``observed_value``, ``message``, ``measured_at`` (ISO 8601), and for new checks ``dimension``/``severity``.
+    Either ``token`` (scoped to ``product``) or a person who may push for the product."""
+    from datetime import UTC, datetime
+
+    if token is not None:
+        if token.product_id != product.pk or token.revoked_at is not None:
+            raise PermissionDenied("This token is for another product.")
+    else:
+        require(permissions.can_push_quality_results(actor, product), "Only the owning team pushes results.")
+    if not isinstance(results, list) or not results:
+        raise DomainError("Send a non-empty list of results.", field="results")
+    if len(results) > QUALITY_PUSH_MAX:
+        raise DomainError(f"At most {QUALITY_PUSH_MAX} results per request.", field="results")
+    now = timezone.now()
+    rows = []
+    with transaction.atomic():
+        checks = {check.name: check for check in QualityCheck.objects.filter(product=product)}
+        for index, item in enumerate(results):
+            where = f"results[{index}]"
+            if not isinstance(item, dict) or not str(item.get("check") or "").strip():
+                raise DomainError(f"{where}.check: name the check.", field="results")
+            name = str(item["check"]).strip()[:120]
+            if "state" in item:
+                state = item["state"]
+                if state not in CheckResult.State.values:
+                    raise DomainError(f"{where}.state must be passed, failed or error.", field="results")
+            elif isinstance(item.get("passed"), bool):
+                state = "passed" if item["passed"] else "failed"
+            else:
+                raise DomainError(f"{where}: give passed (true/false) or state.", field="results")
+            value = item.get("observed_value")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise DomainError(f"{where}.observed_value must be a number.", field="results")
+            measured_at = now
+            if item.get("measured_at"):
+                try:
+                    measured_at = datetime.fromisoformat(str(item["measured_at"]).replace("Z", "+00:00"))
+                except ValueError:
+                    raise DomainError(f"{where}.measured_at is not an ISO 8601 time.", field="results") from None
+                if timezone.is_naive(measured_at):
+                    measured_at = measured_at.replace(tzinfo=UTC)
+                if measured_at > now + timedelta(minutes=5):
+                    raise DomainError(f"{where}.measured_at is in the future.", field="results")
+            check = checks.get(name)
+            if check is None:
+                dimension = item.get("dimension") or "accuracy"
+                severity = item.get("severity") or "warning"
+                if dimension not in QualityCheck.Dimension.values:
+                    raise DomainError(f"{where}.dimension: one of the ODCS dimensions.", field="results")
+                if severity not in QualityCheck.Severity.values:
+                    raise DomainError(f"{where}.severity must be blocker or warning.", field="results")
+                check = QualityCheck.objects.create(
+                    product=product, name=name, kind="external", dimension=dimension, severity=severity
+                )
+                checks[name] = check
+            rows.append(
+                CheckResult(
+                    quality_check=check,
+                    product=product,
+                    state=state,
+                    observed_value=value,
+                    message=str(item.get("message") or "")[:4000],
+                    source="push",
+                    measured_at=measured_at,
+                )
+            )
+        CheckResult.objects.bulk_create(rows)
+        audit_record(
+            actor=actor,
+            action="quality_results.push",
+            target=product,
+            data={"results": len(rows), "token": token.prefix if token else ""},
+        )
+    quality_product_evaluate(product.pk, snapshot=True)
+    return len(rows)
+
+
+def quality_scores(product_id: int) -> tuple[float | None, dict[str, float]]:
+    """Score 0–100 and per-dimension scores of the product's enabled checks (``scoring.weighted_scores``). One
+    query."""
+    rows = (
+        QualityCheck.objects.filter(product_id=product_id, enabled=True)
+        .with_latest_result(latest_state="state")
+        .values_list("dimension", "severity", "latest_state")
+    )
+    return weighted_scores(rows)
+
+
+def quality_sla(product: DataProduct, *, now=None, days: int = QUALITY_WINDOW_DAYS) -> list[dict]:
+    """SLA compliance over the window, one query. For each metric with measurements: met % and the error budget
+    left. Freshness and completeness: the share of freshness / completeness check results that passed, against
+    ``QUALITY_SLO_PERCENT``. Availability: the share of runs and pushes that answered (not "could not run"),
+    against the product's availability SLA (99 % when it has none). Budget left = 1 − missed / allowed."""
+    from django.db.models import Count, Q
+
+    now = now or timezone.now()
+    counts = CheckResult.objects.filter(product=product, measured_at__gte=now - timedelta(days=days)).aggregate(
+        freshness_total=Count("pk", filter=Q(quality_check__kind="freshness")),
+        freshness_ok=Count("pk", filter=Q(quality_check__kind="freshness", state="passed")),
+        completeness_total=Count("pk", filter=Q(quality_check__kind="completeness")),
+        completeness_ok=Count("pk", filter=Q(quality_check__kind="completeness", state="passed")),
+        availability_total=Count("pk"),
+        availability_ok=Count("pk", filter=~Q(state="error")),
+    )
+    availability_target = float(product.availability_percent) if product.availability_percent is not None else 99.0
+    targets = {
+        "freshness": QUALITY_SLO_PERCENT,
+        "completeness": QUALITY_SLO_PERCENT,
+        "availability": availability_target,
+    }
+    metrics = []
+    for metric, target in targets.items():
+        total = counts[f"{metric}_total"]
+        if not total:
+            continue
+        met = 100 * counts[f"{metric}_ok"] / total
+        left = error_budget_left(met, target)
+        metrics.append(
+            {
+                "metric": metric,
+                "target": round(target, 2),
+                "met_percent": round(met, 2),
+                "measurements": total,
+                "budget_left_percent": round(left, 1),
+                "ok": met >= target,
+            }
+        )
+    return metrics
+
+
+def _incident_webhooks(incident, kind: str) -> None:
+    """Tell webhook endpoints that want ``quality.incident.opened`` / ``.resolved`` (through the outbox)."""
+    payload = {
+        "incident": {
+            "id": incident.pk,
+            "kind": incident.kind,
+            "summary": incident.summary,
+            "opened_at": incident.opened_at.isoformat(),
+            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        },
+        "product": incident.product.urn,
+    }
+    webhook_event_record(kind, payload, key=str(incident.pk))
+
+
+def _incident_open(product: DataProduct, *, check=None, metric: str = "", summary: str, now):
+    """Open the incident unless one is open already (the partial unique constraint decides); notify the
+    owning team once (dedupe key per incident)."""
+    open_incidents = Incident.objects.filter(product=product, resolved_at=None)
+    if (check and open_incidents.filter(quality_check=check).exists()) or (
+        metric and open_incidents.filter(kind="sla_miss", metric=metric).exists()
+    ):
+        return None
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                product=product,
+                quality_check=check,
+                kind="breach" if check else "sla_miss",
+                metric=metric,
+                summary=summary[:500],
+                opened_at=now,
+            )
+            members = Membership.objects.filter(team_id=product.owner_team_id, user__is_active=True)
+            notify(
+                [m.user_id for m in members],
+                kind="quality.incident",
+                title=f"{product.name}: {summary}"[:200],
+                body="The incident closes itself when the checks pass again.",
+                url=product.get_absolute_url() + "#quality",
+                dedupe_key=f"quality-incident:{incident.pk}:opened",
+            )
+            Incident.objects.filter(pk=incident.pk).update(notified_at=now)
+            audit_record(actor=None, action="quality_incident.open", target=product, comment=summary[:500])
+            _incident_webhooks(incident, "quality.incident.opened")
+    except IntegrityError:  # opened meanwhile by a concurrent evaluation
+        return None
+    return incident
+
+
+def _incidents_resolve(queryset, product: DataProduct, *, now) -> int:
+    resolved = 0
+    for incident in list(queryset.filter(resolved_at=None)):
+        if Incident.objects.filter(pk=incident.pk, resolved_at=None).update(resolved_at=now):
+            incident.resolved_at = now
+            resolved += 1
+            audit_record(actor=None, action="quality_incident.resolve", target=product, comment=incident.summary)
+            _incident_webhooks(incident, "quality.incident.resolved")
+    return resolved
+
+
+def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=None) -> dict:
+    """Bring the product's score, incidents and SLA state in line with its results. Safe to run again: an
+    unchanged state opens, resolves and notifies nothing. ``snapshot`` adds a point to the history chart."""
+    now = now or timezone.now()
+    product = DataProduct.objects.select_related("domain").get(pk=product_id)
+    score, dimensions = quality_scores(product_id)
+    DataProduct.objects.filter(pk=product_id).update(quality_score=score)
+    if snapshot and score is not None:
+        QualityScoreSnapshot.objects.create(product=product, measured_at=now, score=score, dimensions=dimensions)
+    checks = list(
+        QualityCheck.objects.filter(product=product).with_latest_result(latest_state="state", latest_message="message")
+    )
+    opened = resolved = 0
+    for check in checks:
+        breached = check.enabled and check.latest_state in ("failed", "error")
+        if breached:
+            verb = "could not run" if check.latest_state == "error" else "failed"
+            summary = f"Check “{check.name}” {verb}: {check.latest_message or ''}".strip()
+            opened += bool(_incident_open(product, check=check, summary=summary, now=now))
+        elif check.latest_state == "passed" or not check.enabled:
+            resolved += _incidents_resolve(Incident.objects.filter(quality_check=check), product, now=now)
+    for metric in quality_sla(product, now=now):
+        name = metric["metric"]
+        if not metric["ok"]:
+            summary = f"{name.capitalize()} SLA missed: {metric['met_percent']:g} % met, {metric['target']:g} % due"
+            opened += bool(_incident_open(product, metric=name, summary=summary, now=now))
+        else:
+            resolved += _incidents_resolve(
+                Incident.objects.filter(product=product, kind="sla_miss", metric=name), product, now=now
+            )
+    return {"score": score, "opened": opened, "resolved": resolved}
+
+
+def quality_sweep(*, now=None, stale_after: timedelta = timedelta(minutes=10)) -> dict:
+    """The safety net behind the on-commit publishing: re-send the checks of runs left unfinished (a lost
+    message, a killed worker) and re-evaluate SLAs of products with checks. Safe to run again."""
+    now = now or timezone.now()
+    resumed = 0
+    for run_id in (
+        CheckRun.objects.exclude(status="done").filter(created_at__lt=now - stale_after).values_list("pk", flat=True)
+    ):
+        resumed += quality_run_execute(run_id)
+    product_ids = set(QualityCheck.objects.filter(enabled=True).values_list("product_id", flat=True).distinct())
+    for product_id in sorted(product_ids):
+        quality_product_evaluate(product_id, now=now)
+    return {"resumed": resumed, "evaluated": len(product_ids)}

@@ -1,0 +1,31 @@
+"""Quality jobs. A run fans out one task per check (so checks spread over workers and one slow table holds up
+nothing else); the product's schedule is a PeriodicTask per product (``services.quality_schedule_sync``), the sweep a
+fixed one (migration ``0005_quality_schedules``). Registered names keep the ``products.tasks.`` prefix that
+beat rows were created with."""
+
+from portal.services import job
+from products.models import DataProduct
+from products.quality import services
+
+
+@job("products.tasks.quality_run_task")
+def quality_run_task(run_id: int) -> int:
+    return services.quality_run_execute(run_id)
+
+
+@job("products.tasks.quality_check_task")
+def quality_check_task(run_id: int, check_id: int) -> str:
+    return services.quality_check_record(run_id, check_id)
+
+
+@job("products.tasks.quality_product_scheduled_task")
+def quality_product_scheduled_task(product_id: int) -> int | None:
+    product = DataProduct.objects.filter(pk=product_id).first()
+    if product is None:
+        return None
+    return services.quality_run_start(actor=None, product=product, trigger="schedule").pk
+
+
+@job("products.tasks.quality_sweep_task")
+def quality_sweep_task() -> dict:
+    return services.quality_sweep()
