@@ -20,7 +20,7 @@ class ProductsConfig(AppConfig):
 
     def ready(self) -> None:
         from products import signals  # noqa: F401
-        from products.api import schema  # noqa: F401 - registers the OpenAPI extension
+        from products.quality.api import schema  # noqa: F401 - registers the ingest tokens' OpenAPI extension
 
         for package in self.packages:
             import_module(f"{package}.admin")

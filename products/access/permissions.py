@@ -5,7 +5,8 @@ membership of the owning team)."""
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.permissions import is_portal_admin, is_signed_in
+from portal.permissions import is_signed_in
+from products.access.models import AccessGrant
 from products.models import DataProduct, Membership
 from products.permissions import can_view_product, team_role
 
@@ -36,12 +37,6 @@ def can_request_access(user, port) -> bool:
     return is_signed_in(user) and product.status == DataProduct.Status.PUBLISHED and can_view_product(user, product)
 
 
-def can_view_access_request(user, access_request) -> bool:
-    if not is_signed_in(user):
-        return False
-    return access_request.requester_id == user.pk or is_access_decider_for(user, access_request.port.product)
-
-
 def can_decide_access_request(user, access_request) -> bool:
     """An owner or approver of the owning team decides; nobody decides their own request, whatever their role."""
     if not is_signed_in(user) or access_request.requester_id == user.pk:
@@ -51,12 +46,6 @@ def can_decide_access_request(user, access_request) -> bool:
 
 def can_withdraw_access_request(user, access_request) -> bool:
     return is_signed_in(user) and access_request.requester_id == user.pk
-
-
-def can_view_grant(user, grant) -> bool:
-    if not is_signed_in(user):
-        return False
-    return grant.user_id == user.pk or is_access_decider_for(user, grant.port.product)
 
 
 def can_revoke_grant(user, grant) -> bool:
@@ -71,8 +60,6 @@ def can_read_port_data(user, port, *, now=None) -> bool:
     """Sample rows, previews and exports: a live grant on the port, or membership of the owning team.
 
     Admins are not special here: managing the portal is not a reason to read customers' data."""
-    from products.access.models import AccessGrant
-
     if not is_signed_in(user):
         return False
     if team_role(user, port.product.owner_team_id) is not None:
@@ -80,7 +67,3 @@ def can_read_port_data(user, port, *, now=None) -> bool:
     return AccessGrant.objects.filter(
         user=user, port=port, status=AccessGrant.Status.ACTIVE, expires_at__gt=now or timezone.now()
     ).exists()
-
-
-def can_manage_clearances(user) -> bool:
-    return is_portal_admin(user)

@@ -21,7 +21,7 @@ from portal.services import audit_record, notify, task_enqueue_on_commit
 from products.access import permissions
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
 from products.access.provisioning import ProvisioningError, provisioners_for
-from products.models import DataProduct, Membership, OutputPort
+from products.models import Classification, DataProduct, Membership, OutputPort
 
 RequestStatus = AccessRequest.Status
 GrantStatus = AccessGrant.Status
@@ -80,7 +80,7 @@ def _grant_transition_check(grant: AccessGrant, to_status: str) -> None:
 def access_duration_choices(port: OutputPort) -> list[int]:
     """Durations a requester may pick for ``port``. Restricted products are capped at 90 days."""
     choices = [int(value) for value in AccessRequest.Duration.values]
-    if port.product.classification == "restricted":
+    if port.product.classification == Classification.RESTRICTED:
         choices = [days for days in choices if days <= 90]
     return choices
 
@@ -124,7 +124,7 @@ def access_request_create(
         duration_days=int(duration_days),
         wants_unmasked_pii=bool(wants_unmasked_pii),
         renewal_of=renewal_of,
-        approvals_required=2 if product.classification == "restricted" else 1,
+        approvals_required=2 if product.classification == Classification.RESTRICTED else 1,
         created_at=now,
     )
     try:

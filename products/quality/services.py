@@ -28,6 +28,9 @@ from products.quality.runner import Outcome, check_execute, params_validate
 from products.quality.scoring import error_budget_left, weighted_scores
 from products.webhooks import webhook_event_record
 
+Kind = QualityCheck.Kind
+State = CheckResult.State
+
 QUALITY_SCHEDULE_PREFIX = "Quality checks: "
 QUALITY_SLO_PERCENT = 95.0  # share of freshness / completeness measurements that must pass over the window
 QUALITY_WINDOW_DAYS = 30
@@ -86,7 +89,9 @@ def quality_schedule_sync(product: DataProduct, *, every_minutes: int = 60):
 
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    wanted = QualityCheck.objects.filter(product=product, enabled=True).exclude(kind="external").exists()
+    wanted = (
+        QualityCheck.objects.filter(product=product, enabled=True).exclude(kind=QualityCheck.Kind.EXTERNAL).exists()
+    )
     name = f"{QUALITY_SCHEDULE_PREFIX}{product.urn}"
     task = PeriodicTask.objects.filter(name=name).first()
     if task is None:
@@ -114,12 +119,12 @@ def quality_run_start(*, actor, product: DataProduct, trigger: str = "manual"):
         require(permissions.can_run_quality_checks(actor, product), "Only the owning team runs its checks.")
     check_ids = list(
         QualityCheck.objects.filter(product=product, enabled=True)
-        .exclude(kind="external")
+        .exclude(kind=QualityCheck.Kind.EXTERNAL)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     with transaction.atomic():
-        existing = CheckRun.objects.filter(product=product).exclude(status="done").first()
+        existing = CheckRun.objects.filter(product=product).exclude(status=CheckRun.Status.DONE).first()
         if existing is not None:
             return existing
         try:
@@ -132,7 +137,7 @@ def quality_run_start(*, actor, product: DataProduct, trigger: str = "manual"):
                     total=len(check_ids),
                 )
         except IntegrityError:
-            return CheckRun.objects.filter(product=product).exclude(status="done").first()
+            return CheckRun.objects.filter(product=product).exclude(status=CheckRun.Status.DONE).first()
         audit_record(actor=actor, action="quality_run.start", target=product, data={"run": run.pk})
         from products.quality.tasks import quality_run_task  # the task module imports this one
 
@@ -143,9 +148,11 @@ def quality_run_start(*, actor, product: DataProduct, trigger: str = "manual"):
 def quality_run_execute(run_id: int, *, missing_only: bool = False) -> int:
     """Fan out one task per check of the run that has no result yet; returns how many were sent."""
     now = timezone.now()
-    CheckRun.objects.filter(pk=run_id, status="queued").update(status="running", started_at=now)
+    CheckRun.objects.filter(pk=run_id, status=CheckRun.Status.QUEUED).update(
+        status=CheckRun.Status.RUNNING, started_at=now
+    )
     run = CheckRun.objects.filter(pk=run_id).first()
-    if run is None or run.status == "done":
+    if run is None or run.status == CheckRun.Status.DONE:
         return 0
     done = set(CheckResult.objects.filter(run_id=run_id).values_list("quality_check_id", flat=True))
     todo = [check_id for check_id in run.check_ids if check_id not in done]
@@ -166,7 +173,7 @@ def quality_check_record(run_id: int, check_id: int, *, now=None) -> str:
     if CheckResult.objects.filter(run_id=run_id, quality_check_id=check_id).exists():
         return "duplicate"
     run = CheckRun.objects.filter(pk=run_id).first()
-    if run is None or run.status == "done":
+    if run is None or run.status == CheckRun.Status.DONE:
         return "no-run"
     check = QualityCheck.objects.select_related("port__warehouse").filter(pk=check_id).first()
     if check is None:
@@ -190,7 +197,7 @@ def quality_check_record(run_id: int, check_id: int, *, now=None) -> str:
         except IntegrityError:
             return "duplicate"
         CheckRun.objects.filter(pk=run_id).update(
-            completed=F("completed") + 1, failed=F("failed") + (0 if outcome.state == "passed" else 1)
+            completed=F("completed") + 1, failed=F("failed") + (0 if outcome.state == CheckResult.State.PASSED else 1)
         )
     quality_run_finish(run_id)
     return outcome.state
@@ -203,9 +210,9 @@ def quality_run_finish(run_id: int) -> bool:
     with transaction.atomic():  # "done" and the new score become visible together
         closed = (
             CheckRun.objects.filter(pk=run_id)
-            .exclude(status="done")
+            .exclude(status=CheckRun.Status.DONE)
             .filter(completed__gte=F("total"))
-            .update(status="done", finished_at=timezone.now())
+            .update(status=CheckRun.Status.DONE, finished_at=timezone.now())
         )
         if closed:
             product_id = CheckRun.objects.values_list("product_id", flat=True).get(pk=run_id)
@@ -311,7 +318,7 @@ def quality_results_push(*, product: DataProduct, results: list[dict], actor=Non
                 if severity not in QualityCheck.Severity.values:
                     raise DomainError(f"{where}.severity must be blocker or warning.", field="results")
                 check = QualityCheck.objects.create(
-                    product=product, name=name, kind="external", dimension=dimension, severity=severity
+                    product=product, name=name, kind=QualityCheck.Kind.EXTERNAL, dimension=dimension, severity=severity
                 )
                 checks[name] = check
             rows.append(
@@ -356,12 +363,12 @@ def quality_sla(product: DataProduct, *, now=None, days: int = QUALITY_WINDOW_DA
 
     now = now or timezone.now()
     counts = CheckResult.objects.filter(product=product, measured_at__gte=now - timedelta(days=days)).aggregate(
-        freshness_total=Count("pk", filter=Q(quality_check__kind="freshness")),
-        freshness_ok=Count("pk", filter=Q(quality_check__kind="freshness", state="passed")),
-        completeness_total=Count("pk", filter=Q(quality_check__kind="completeness")),
-        completeness_ok=Count("pk", filter=Q(quality_check__kind="completeness", state="passed")),
+        freshness_total=Count("pk", filter=Q(quality_check__kind=Kind.FRESHNESS)),
+        freshness_ok=Count("pk", filter=Q(quality_check__kind=Kind.FRESHNESS, state=State.PASSED)),
+        completeness_total=Count("pk", filter=Q(quality_check__kind=Kind.COMPLETENESS)),
+        completeness_ok=Count("pk", filter=Q(quality_check__kind=Kind.COMPLETENESS, state=State.PASSED)),
         availability_total=Count("pk"),
-        availability_ok=Count("pk", filter=~Q(state="error")),
+        availability_ok=Count("pk", filter=~Q(state=State.ERROR)),
     )
     availability_target = float(product.availability_percent) if product.availability_percent is not None else 99.0
     targets = {
@@ -409,7 +416,7 @@ def _incident_open(product: DataProduct, *, check=None, metric: str = "", summar
     owning team once (dedupe key per incident)."""
     open_incidents = Incident.objects.filter(product=product, resolved_at=None)
     if (check and open_incidents.filter(quality_check=check).exists()) or (
-        metric and open_incidents.filter(kind="sla_miss", metric=metric).exists()
+        metric and open_incidents.filter(kind=Incident.Kind.SLA_MISS, metric=metric).exists()
     ):
         return None
     try:
@@ -417,7 +424,7 @@ def _incident_open(product: DataProduct, *, check=None, metric: str = "", summar
             incident = Incident.objects.create(
                 product=product,
                 quality_check=check,
-                kind="breach" if check else "sla_miss",
+                kind=Incident.Kind.BREACH if check else Incident.Kind.SLA_MISS,
                 metric=metric,
                 summary=summary[:500],
                 opened_at=now,
@@ -464,12 +471,12 @@ def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=Non
     )
     opened = resolved = 0
     for check in checks:
-        breached = check.enabled and check.latest_state in ("failed", "error")
+        breached = check.enabled and check.latest_state in (State.FAILED, State.ERROR)
         if breached:
-            verb = "could not run" if check.latest_state == "error" else "failed"
+            verb = "could not run" if check.latest_state == State.ERROR else "failed"
             summary = f"Check “{check.name}” {verb}: {check.latest_message or ''}".strip()
             opened += bool(_incident_open(product, check=check, summary=summary, now=now))
-        elif check.latest_state == "passed" or not check.enabled:
+        elif check.latest_state == State.PASSED or not check.enabled:
             resolved += _incidents_resolve(Incident.objects.filter(quality_check=check), product, now=now)
     for metric in quality_sla(product, now=now):
         name = metric["metric"]
@@ -478,7 +485,7 @@ def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=Non
             opened += bool(_incident_open(product, metric=name, summary=summary, now=now))
         else:
             resolved += _incidents_resolve(
-                Incident.objects.filter(product=product, kind="sla_miss", metric=name), product, now=now
+                Incident.objects.filter(product=product, kind=Incident.Kind.SLA_MISS, metric=name), product, now=now
             )
     return {"score": score, "opened": opened, "resolved": resolved}
 
@@ -489,7 +496,9 @@ def quality_sweep(*, now=None, stale_after: timedelta = timedelta(minutes=10)) -
     now = now or timezone.now()
     resumed = 0
     for run_id in (
-        CheckRun.objects.exclude(status="done").filter(created_at__lt=now - stale_after).values_list("pk", flat=True)
+        CheckRun.objects.exclude(status=CheckRun.Status.DONE)
+        .filter(created_at__lt=now - stale_after)
+        .values_list("pk", flat=True)
     ):
         resumed += quality_run_execute(run_id)
     product_ids = set(QualityCheck.objects.filter(enabled=True).values_list("product_id", flat=True).distinct())

@@ -6,6 +6,7 @@ beat rows were created with."""
 from portal.services import job
 from products.models import DataProduct
 from products.quality import services
+from products.quality.models import CheckRun
 
 
 @job("products.tasks.quality_run_task")
@@ -23,7 +24,7 @@ def quality_product_scheduled_task(product_id: int) -> int | None:
     product = DataProduct.objects.filter(pk=product_id).first()
     if product is None:
         return None
-    return services.quality_run_start(actor=None, product=product, trigger="schedule").pk
+    return services.quality_run_start(actor=None, product=product, trigger=CheckRun.Trigger.SCHEDULE).pk
 
 
 @job("products.tasks.quality_sweep_task")

@@ -8,7 +8,7 @@ import pytest
 from products.demo_warehouse import build
 from products.models import Membership
 from tests import factories
-from tests.products.access_support import CUSTOMER_FIELDS
+from tests.products.access.support import CUSTOMER_FIELDS
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ CASES = [
     ),
     Case("products:port-export", lambda w: _port_page(w, "export.csv"), 403, expect=DATA_READERS),
     # API
-    Case("port-preview", lambda w: f"/api/v1/ports/{w.port.pk}/preview/", 403, expect=DATA_READERS),
+    Case("port-data-preview", lambda w: f"/api/v1/ports/{w.port.pk}/preview/", 403, expect=DATA_READERS),
     Case("access-request-list", lambda w: "/api/v1/access-requests/", 200),
     Case(
         "access-request-list",

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from products.access.masking import mask_plan
 from tests import factories
-from tests.products.access_support import clear, grant_for
+from tests.products.access.support import clear, grant_for
 
 pytestmark = pytest.mark.django_db
 

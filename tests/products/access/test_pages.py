@@ -10,7 +10,7 @@ from django.urls import reverse
 from products.access import services as access_services
 from products.access.models import AccessGrant
 from tests import factories
-from tests.products.access_support import grant_for
+from tests.products.access.support import grant_for
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from products.access import services as access_services
 from products.access.models import AccessGrant, AccessRequest
 from products.access.provisioning import grantee_role, masked_view_name
 from tests import factories
-from tests.products.access_support import clear
+from tests.products.access.support import clear
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,10 +1,10 @@
-"""OpenAPI descriptions for the catalog API's own authentication."""
+"""OpenAPI description of the quality push API's ingest tokens."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
 class IngestTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "products.api.views.IngestTokenAuthentication"
+    target_class = "products.quality.api.views.IngestTokenAuthentication"
     name = "productIngestToken"
 
     def get_security_definition(self, auto_schema):

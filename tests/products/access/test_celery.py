@@ -9,7 +9,7 @@ from products.access.models import AccessGrant
 from products.models import OutboxEvent
 from tests import factories
 from tests.celery_worker import celery_worker_redis, wait_for  # noqa: F401 - fixture
-from tests.products.test_provisioning_webhooks import SECRET, Receiver, _free_port
+from tests.products.access.test_provisioning_webhooks import SECRET, Receiver, _free_port
 
 
 @pytest.mark.redis

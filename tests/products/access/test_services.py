@@ -12,7 +12,7 @@ from portal.models import AuditEvent, Notification
 from products.access import services as access_services
 from products.access.models import AccessGrant, AccessRequest
 from tests import factories
-from tests.products.access_support import clear, grant_for
+from tests.products.access.support import clear, grant_for
 
 pytestmark = pytest.mark.django_db
 T0 = timezone.now().replace(microsecond=0)

@@ -14,7 +14,7 @@ from products.access import services as access_services
 from products.models import OutboxEvent
 from products.webhooks import outbox_deliver_due, signature_valid
 from tests import factories
-from tests.products.access_support import grant_for
+from tests.products.access.support import grant_for
 
 SECRET = "whsec-test"
 
