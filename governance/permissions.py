@@ -3,12 +3,34 @@
 Everyone signed in reads the council, open and closed proposals, votes and standards. Drafts are seen by council
 members, their author and admins. Seat holders draft, comment and vote (each for the seat they hold); the chair
 opens voting and closes early; the author edits a draft and withdraws it; admins manage seats in Django admin.
+
+Other apps may let people without a seat draft one kind of proposal (the glossary lets its stewards put a term
+before the council): they register a predicate with ``proposal_drafters_register`` from their ``ready()``, so
+governance never imports them.
 """
+
+from collections.abc import Callable
 
 from django.db.models import Q
 
 from governance.models import Council, Proposal, Seat
 from portal.permissions import is_portal_admin, is_signed_in
+
+# Proposal kind → predicates (user → bool) of people who may draft that kind without holding a seat.
+_proposal_drafters: dict[str, list[Callable]] = {}
+
+
+def proposal_drafters_register(kind: str, predicate: Callable) -> None:
+    """Let users for whom ``predicate(user)`` is true draft proposals of ``kind`` in any council (idempotent)."""
+    predicates = _proposal_drafters.setdefault(kind, [])
+    if predicate not in predicates:
+        predicates.append(predicate)
+
+
+def _may_draft_without_seat(user, kind: str | None) -> bool:
+    if kind is None or not is_signed_in(user):
+        return False
+    return any(predicate(user) for predicate in _proposal_drafters.get(kind, ()))
 
 
 def is_council_member(user, council: Council) -> bool:
@@ -39,10 +61,6 @@ def proposal_visibility_q(user) -> Q:
     return ~Q(status=Proposal.Status.DRAFT) | Q(author=user) | Q(council_id__in=member_of)
 
 
-def can_view_council(user) -> bool:
-    return is_signed_in(user)
-
-
 def can_view_proposal(user, proposal: Proposal) -> bool:
     if not is_signed_in(user):
         return False
@@ -52,16 +70,11 @@ def can_view_proposal(user, proposal: Proposal) -> bool:
 
 
 def can_create_proposal(user, council: Council, kind: str | None = None) -> bool:
-    """Council members draft any proposal; glossary stewards may also put a term before the council."""
+    """Council members draft any proposal; others only the kinds another app registered them for (glossary
+    stewards put a term before the council)."""
     if is_portal_admin(user) or is_council_member(user, council):
         return True
-    return kind == Proposal.Kind.ADOPT_TERM and _is_glossary_steward(user)
-
-
-def _is_glossary_steward(user) -> bool:
-    from glossary.permissions import is_steward
-
-    return is_signed_in(user) and is_steward(user)
+    return _may_draft_without_seat(user, kind)
 
 
 def councils_user_may_propose_in(user, kind: str | None = None):
@@ -69,7 +82,7 @@ def councils_user_may_propose_in(user, kind: str | None = None):
         return Council.objects.all()
     if not is_signed_in(user):
         return Council.objects.none()
-    if kind == Proposal.Kind.ADOPT_TERM and _is_glossary_steward(user):
+    if _may_draft_without_seat(user, kind):
         return Council.objects.all()
     return Council.objects.filter(seats__holder=user).distinct()
 
