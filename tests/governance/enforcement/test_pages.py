@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.enforcement import compliance_snapshot_take, products_evaluate
-from governance.models import EnforcementRun
+from governance.enforcement.engine import compliance_snapshot_take, products_evaluate
+from governance.enforcement.models import EnforcementRun
 from tests import factories
 
 pytestmark = pytest.mark.django_db
