@@ -175,10 +175,10 @@ class Proposal(models.Model):
     @property
     def badge(self) -> str:
         return {
-            "open": "warn",
-            "accepted": "ok",
-            "rejected": "bad",
-            "expired": "bad",
+            self.Status.OPEN: "warn",
+            self.Status.ACCEPTED: "ok",
+            self.Status.REJECTED: "bad",
+            self.Status.EXPIRED: "bad",
         }.get(self.status, "draft")
 
     def voting_is_open(self, now=None) -> bool:
@@ -271,7 +271,7 @@ class Standard(models.Model):
 
     @property
     def badge(self) -> str:
-        return {"in_force": "ok", "scheduled": "warn"}.get(self.status, "retired")
+        return {self.Status.IN_FORCE: "ok", self.Status.SCHEDULED: "warn"}.get(self.status, "retired")
 
     @property
     def grace_ends(self):

@@ -163,7 +163,9 @@ class Waiver(models.Model):
 
     @property
     def badge(self) -> str:
-        return {"approved": "ok", "requested": "warn", "rejected": "bad"}.get(self.status, "retired")
+        return {self.Status.APPROVED: "ok", self.Status.REQUESTED: "warn", self.Status.REJECTED: "bad"}.get(
+            self.status, "retired"
+        )
 
 
 class ProductCompliance(models.Model):
