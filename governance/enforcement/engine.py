@@ -10,8 +10,8 @@ Two entry points:
   force always for a product never published, and for a product published before (coming back from deprecated)
   only once the standard's grace period is over. An approved, unexpired waiver lifts one standard. Warnings never
   block.
-- ``products_evaluate(product_ids, run_id=None)`` is the continuous-enforcement core that the chunk task (and the
-  per-product task run on every change) calls. It costs the same number of queries for 5 products or 500: the
+- ``products_evaluate(product_ids, run_id=None)`` is the continuous-enforcement core that a run's chunk tasks, the
+  re-evaluation after a change (``receivers``) and a waiver's decision or expiry call. It costs the same number of queries for 5 products or 500: the
   products, their ports and fields, the rules, the waivers, the open violations and the team members are each
   loaded in one query, and every write is a bulk statement.
 
