@@ -4,7 +4,7 @@ review; two domains both define Gross Margin, which the conflict job reports."""
 
 from django.utils import timezone
 
-from glossary import services
+from glossary import conflicts, services
 from glossary.models import Steward, Term, TermLink, TermRelation
 from products.models import DataProduct, Domain, SchemaField
 
@@ -160,4 +160,4 @@ def seed(users: dict) -> None:
     ).first()
     if revenue_field:
         TermLink.objects.update_or_create(field=revenue_field, defaults={"term": terms["revenue"]})
-    services.conflicts_detect()
+    conflicts.conflicts_detect()

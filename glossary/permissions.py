@@ -19,12 +19,8 @@ def _stewardships(user):
 
 
 def is_steward(user) -> bool:
-    """A steward of any domain, or enterprise-wide."""
+    """A steward of any domain, or enterprise-wide (governance lets them draft adopt-term proposals: see apps.py)."""
     return is_signed_in(user) and _stewardships(user).exists()
-
-
-def is_enterprise_steward(user) -> bool:
-    return is_signed_in(user) and _stewardships(user).filter(domain__isnull=True).exists()
 
 
 def steward_domain_ids(user) -> set:

@@ -8,7 +8,6 @@ from django.db.models.functions import Lower, Replace
 from glossary import permissions
 from glossary.models import ConflictFinding, Term, TermAlias, TermLink, TermRelation, TermRevision, name_key
 from glossary.search import search_filter
-from portal.models import AuditEvent
 from products.models import DataProduct, OutputPort, SchemaField
 
 
@@ -268,14 +267,6 @@ def conflict_list(*, user, include_resolved: bool = False):
     if not include_resolved:
         queryset = queryset.filter(resolved_at__isnull=True)
     return queryset
-
-
-def term_history(*, term: Term, limit: int = 30) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(target_type=term._meta.label_lower, target_id=str(term.pk))
-        .select_related("actor")
-        .order_by("-at", "-id")[:limit]
-    )
 
 
 def relation_list(*, user):

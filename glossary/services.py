@@ -4,37 +4,26 @@ illegal moves with a domain error and writes an audit row.
 The review lifecycle: draft → in review → approved → deprecated. A steward returns a term in review to draft with
 a comment. An approved term is edited through a ``TermRevision`` that goes through the same review while the
 approved text stays in force.
+
+A term reaches the council as an "adopt term" proposal (``term_escalate``) and comes back through governance's
+signals (``term_adopt_from_proposal``). The CSV import and export are in ``glossary.imports``, conflict detection
+in ``glossary.conflicts``.
 """
 
-import csv
-import io
-import logging
-from dataclasses import dataclass, field
-
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from glossary import permissions
-from glossary.models import (
-    ConflictFinding,
-    Steward,
-    Term,
-    TermAlias,
-    TermLink,
-    TermRelation,
-    TermRevision,
-    name_key,
-)
-from portal.csv_safe import csv_safe
+from glossary.models import Steward, Term, TermAlias, TermLink, TermRelation, TermRevision, name_key
+from governance import services as governance_services
+from governance.models import Proposal
+from governance.permissions import councils_user_may_propose_in
 from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify
 from products.models import DataProduct, Domain, SchemaField
-
-logger = logging.getLogger(__name__)
 
 Status = Term.Status
 
@@ -97,8 +86,6 @@ def _validate_text(name: str, definition: str) -> None:
 def stewards_for(term: Term):
     """Who is asked to review ``term``: the stewards of its domain. When the domain has none (or the term is
     enterprise-wide), the enterprise-wide stewards, so a term never waits for a reviewer nobody told."""
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.filter(is_active=True)
     if term.domain_id:
         domain_stewards = users.filter(pk__in=Steward.objects.filter(domain_id=term.domain_id).values("user_id"))
@@ -356,8 +343,8 @@ def revision_approve(*, actor, revision: TermRevision, comment: str = "") -> Ter
         actor=actor,
         action="term.revision.approve",
         target=term,
-        from_state="pending",
-        to_state="approved",
+        from_state=TermRevision.Status.PENDING,
+        to_state=TermRevision.Status.APPROVED,
         comment=comment,
         data={"revision": revision.pk},
     )
@@ -379,8 +366,8 @@ def revision_return(*, actor, revision: TermRevision, comment: str) -> TermRevis
         actor=actor,
         action="term.revision.return",
         target=revision.term,
-        from_state="pending",
-        to_state="returned",
+        from_state=TermRevision.Status.PENDING,
+        to_state=TermRevision.Status.RETURNED,
         comment=comment,
         data={"revision": revision.pk},
     )
@@ -484,22 +471,9 @@ def link_remove(*, actor, link: TermLink) -> None:
 # --- Escalation to the council ----------------------------------------------------------------------------------
 
 
-def governance_available() -> bool:
-    try:
-        from governance import services as governance_services  # noqa: F401
-        from governance import signals as governance_signals  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(governance_services, "proposal_create") and hasattr(governance_signals, "proposal_accepted")
-
-
 def council_for(actor):
-    """The council ``actor`` may draft proposals in (governance decides), or ``None``."""
-    if not governance_available():
-        return None
-    from governance.permissions import councils_user_may_propose_in
-
-    return councils_user_may_propose_in(actor, kind="adopt_term").order_by("pk").first()
+    """The council ``actor`` may draft an "adopt term" proposal in (governance decides), or ``None``."""
+    return councils_user_may_propose_in(actor, kind=Proposal.Kind.ADOPT_TERM).order_by("pk").first()
 
 
 @transaction.atomic
@@ -510,17 +484,13 @@ def term_escalate(*, actor, term: Term, council=None, motivation: str = ""):
     require(permissions.can_escalate_term(actor, term), "Only the author or a steward escalates this term.")
     if term.council_proposal_id:
         raise DomainError("This term is already before the council.", field="status")
-    if not governance_available():
-        raise DomainError("The council workflow is not available in this installation.", field="status")
-    from governance import services as governance_services
-
     council = council or council_for(actor)
     if council is None:
         raise PermissionDenied("Only council members escalate terms to the council.")
     proposal = governance_services.proposal_create(
         actor=actor,
         council=council,
-        kind="adopt_term",
+        kind=Proposal.Kind.ADOPT_TERM,
         title=f"Adopt the term “{term.name}” ({term.scope_label})",
         motivation=motivation or f"Adopt this definition of {term.name}:\n\n{term.definition}",
         payload={"term_id": term.pk},
@@ -536,7 +506,7 @@ def term_adopt_from_proposal(*, proposal, accepted: bool) -> Term | None:
     """The council decided an "adopt term" proposal: approve the term on acceptance; on rejection, send it back
     to draft with the council's outcome as the comment. Safe to call twice."""
     payload = getattr(proposal, "payload", None) or {}
-    if getattr(proposal, "kind", "") != "adopt_term" or "term_id" not in payload:
+    if getattr(proposal, "kind", "") != Proposal.Kind.ADOPT_TERM or "term_id" not in payload:
         return None
     term = Term.objects.select_for_update().filter(pk=payload["term_id"]).first()
     if term is None:
@@ -548,7 +518,7 @@ def term_adopt_from_proposal(*, proposal, accepted: bool) -> Term | None:
         term.status, term.approved_at, term.approved_by = Status.APPROVED, timezone.now(), None
         term.review_comment = "Adopted by the council."
     elif not accepted and term.council_proposal_id == proposal.pk:
-        outcome = getattr(proposal, "status", "rejected")
+        outcome = getattr(proposal, "status", Proposal.Status.REJECTED)
         term.council_proposal_id = None
         if term.status == Status.IN_REVIEW:
             term.status = Status.DRAFT
@@ -577,308 +547,3 @@ def steward_assign(*, actor, user, domain: Domain | None) -> Steward:
     if created:
         audit_record(actor=actor, action="glossary.steward.assign", target=steward)
     return steward
-
-
-# --- CSV import and export --------------------------------------------------------------------------------------
-
-CSV_COLUMNS = ["name", "domain", "definition", "synonyms", "abbreviations", "examples", "status"]
-IMPORT_MAX_ROWS = 5000
-
-
-@dataclass
-class ImportResult:
-    mode: str  # "all_or_nothing" or "good_rows"
-    rows: int = 0
-    created: list = field(default_factory=list)
-    errors: list = field(default_factory=list)  # (line number, message)
-
-    @property
-    def imported(self) -> int:
-        return len(self.created)
-
-    @property
-    def summary(self) -> str:
-        if not self.errors:
-            return f"Imported {self.imported} of {self.rows} rows."
-        if self.mode == "all_or_nothing":
-            return f"Imported nothing: {len(self.errors)} of {self.rows} rows have errors (all or nothing)."
-        return (
-            f"Imported {self.imported} of {self.rows} rows; skipped {len(self.errors)} bad rows (only the good rows)."
-        )
-
-    def as_dict(self) -> dict:
-        return {
-            "mode": self.mode,
-            "rows": self.rows,
-            "imported": self.imported,
-            "summary": self.summary,
-            "created": [{"id": term.pk, "name": term.name, "status": term.status} for term in self.created],
-            "errors": [{"line": line, "message": message} for line, message in self.errors],
-        }
-
-
-def _decode(data) -> str:
-    if isinstance(data, bytes):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise DomainError("The file is neither UTF-8 nor Windows-1252 text.", field="file")
-    return data
-
-
-def terms_import(*, actor, data, good_rows_only: bool = False, submit: bool = False) -> ImportResult:
-    """Import terms from CSV (header: name, domain, definition, synonyms, abbreviations, examples[, status]).
-
-    Imported terms enter as drafts, or in review with ``submit`` (or a row's status ``in_review``); an import never
-    approves. Each bad row is reported with its line number. By default the import is all or nothing; with
-    ``good_rows_only`` the good rows are imported and the bad ones reported.
-    """
-    require(permissions.can_import_terms(actor), "Only stewards import terms.")
-    result = ImportResult(mode="good_rows" if good_rows_only else "all_or_nothing")
-    try:
-        text = _decode(data)
-        reader = csv.DictReader(io.StringIO(text))
-        header = [(column or "").strip().lower() for column in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise DomainError(f"This is not a readable CSV file: {exc}.", field="file") from exc
-    if "name" not in header or "definition" not in header:
-        raise DomainError("The first line must name the columns; name and definition are required.", field="file")
-    reader.fieldnames = header
-    domains = {domain.slug: domain for domain in Domain.objects.all()}
-    domains.update({domain.name.lower(): domain for domain in domains.copy().values()})
-    existing = set(Term.objects.values_list("domain_id", "slug"))
-    seen: dict = {}
-    good: list = []
-    try:
-        for row in reader:
-            line = reader.line_num
-            result.rows += 1
-            if result.rows > IMPORT_MAX_ROWS:
-                raise DomainError(f"An import holds at most {IMPORT_MAX_ROWS} rows.", field="file")
-            problem, spec = _import_row(row, domains, existing, seen, line, submit)
-            if problem:
-                result.errors.append((line, problem))
-            else:
-                good.append((line, spec))
-    except csv.Error as exc:
-        result.errors.append((reader.line_num, f"unreadable CSV: {exc}"))
-    if result.errors and not good_rows_only:
-        return result
-    with transaction.atomic():
-        for line, spec in good:
-            wants_review = spec.pop("submit")
-            try:
-                with transaction.atomic():
-                    term = term_create(actor=actor, **spec)
-                    if wants_review:
-                        term = term_submit(actor=actor, term=term)
-            except DomainError as error:
-                result.errors.append((line, error.message))
-                if not good_rows_only:
-                    transaction.set_rollback(True)
-                    result.created = []
-                    return result
-                continue
-            result.created.append(term)
-        audit_record(
-            actor=actor,
-            action="term.import",
-            target=actor,
-            data={"rows": result.rows, "imported": result.imported, "errors": len(result.errors), "mode": result.mode},
-        )
-    result.errors.sort()
-    return result
-
-
-def _import_row(row: dict, domains: dict, existing: set, seen: dict, line: int, submit: bool):
-    if None in row:
-        return "too many columns", None
-    name = (row.get("name") or "").strip()
-    definition = (row.get("definition") or "").strip()
-    if not name or not name_key(name):
-        return "name is missing", None
-    if len(name) > 150:
-        return "name is longer than 150 characters", None
-    if not definition:
-        return f"“{name}”: definition is missing", None
-    domain_text = (row.get("domain") or "").strip()
-    domain = None
-    if domain_text and domain_text.lower() not in ("enterprise", "enterprise-wide", "*"):
-        domain = domains.get(domain_text) or domains.get(domain_text.lower())
-        if domain is None:
-            return f"“{name}”: unknown domain “{domain_text}”", None
-    status = (row.get("status") or "").strip().lower().replace(" ", "_")
-    if status not in ("", "draft", "in_review"):
-        return f"“{name}”: status “{status}” cannot be imported (use draft or in_review; imports are reviewed)", None
-    slug = slugify(name)[:160] or "term"
-    key = (domain.pk if domain else None, slug)
-    if key in seen:
-        return f"“{name}”: duplicate of line {seen[key]} in this file", None
-    seen[key] = line
-    if key in existing:
-        return f"“{name}”: a term with this name already exists in {domain or 'the enterprise-wide glossary'}", None
-    return None, {
-        "name": name,
-        "definition": definition,
-        "domain": domain,
-        "examples": (row.get("examples") or "").strip(),
-        "synonyms": (row.get("synonyms") or "").replace(";", ","),
-        "abbreviations": (row.get("abbreviations") or "").replace(";", ","),
-        "submit": submit or status == "in_review",
-    }
-
-
-def terms_export_rows(terms) -> list[list[str]]:
-    """CSV rows (header first) for these terms; ``terms`` come from a selector that decided visibility."""
-    rows = [CSV_COLUMNS]
-    for term in terms:
-        aliases = list(term.aliases.all())
-        rows.append(
-            [
-                term.name,
-                term.domain.slug if term.domain_id else "",
-                term.definition,
-                "; ".join(a.name for a in aliases if a.kind == TermAlias.Kind.SYNONYM),
-                "; ".join(a.name for a in aliases if a.kind == TermAlias.Kind.ABBREVIATION),
-                term.examples,
-                term.status,
-            ]
-        )
-        rows[-1] = [csv_safe(value) for value in rows[-1]]
-    return rows
-
-
-# --- Conflict detection -----------------------------------------------------------------------------------------
-
-
-def _field_label(field: SchemaField) -> str:
-    product = field.port.product
-    return f"{product.domain.slug}/{product.slug} · {field.port.name}.{field.name}"
-
-
-def _current_findings() -> dict:
-    """What holds right now: ``{key: (kind, description, term ids, field id, domain ids)}``."""
-    found: dict = {}
-    live = Term.objects.filter(status__in=[Status.APPROVED, Status.DEPRECATED]).select_related("domain")
-    by_key: dict = {}
-    for term in live:
-        by_key.setdefault(term.name_key, []).append(term)
-    differs = {
-        frozenset((source, target))
-        for source, target in TermRelation.objects.filter(kind=TermRelation.Kind.DIFFERS_FROM).values_list(
-            "source_id", "target_id"
-        )
-    }
-    for terms in by_key.values():
-        terms.sort(key=lambda t: t.pk)
-        for i, first in enumerate(terms):
-            for second in terms[i + 1 :]:
-                if first.domain_id == second.domain_id or frozenset((first.pk, second.pk)) in differs:
-                    continue
-                found[f"same_name:{first.pk}:{second.pk}"] = (
-                    ConflictFinding.Kind.SAME_NAME,
-                    f"“{first.name}” is defined in {first.scope_label} and in {second.scope_label} with no "
-                    "“differs from” relation saying how they differ.",
-                    [first.pk, second.pk],
-                    None,
-                    {first.domain_id, second.domain_id},
-                )
-
-    links = TermLink.objects.select_related(
-        "term", "term__domain", "field__port__product__domain", "product__domain"
-    ).filter(Q(term__status=Status.DEPRECATED) | Q(field__isnull=False))
-    keys_to_terms: dict = {}
-    for term in Term.objects.filter(status=Status.APPROVED).only("pk", "name", "name_key", "domain_id"):
-        keys_to_terms.setdefault(term.name_key, set()).add(term)
-    for alias in TermAlias.objects.filter(term__status=Status.APPROVED).select_related("term"):
-        keys_to_terms.setdefault(alias.name_key, set()).add(alias.term)
-    for link in links:
-        target = (
-            _field_label(link.field) if link.field_id else f"product {link.product.domain.slug}/{link.product.slug}"
-        )
-        if link.term.status == Status.DEPRECATED:
-            replacement = f" Use {link.term.replaced_by.name} instead." if link.term.replaced_by_id else ""
-            found[f"deprecated_link:{link.pk}"] = (
-                ConflictFinding.Kind.DEPRECATED_LINK,
-                f"{target} is linked to the deprecated term “{link.term.name}”.{replacement}",
-                [link.term_id],
-                link.field_id,
-                {link.term.domain_id},
-            )
-        if not link.field_id:
-            continue
-        named = keys_to_terms.get(name_key(link.field.name), set())
-        own_keys = {link.term.name_key}
-        if named and not any(term.pk == link.term_id for term in named) and name_key(link.field.name) not in own_keys:
-            for other in sorted(named, key=lambda t: t.pk):
-                found[f"name_mismatch:{link.field_id}:{link.term_id}:{other.pk}"] = (
-                    ConflictFinding.Kind.NAME_MISMATCH,
-                    f"{target} is named like “{other.name}” but linked to “{link.term.name}”.",
-                    [link.term_id, other.pk],
-                    link.field_id,
-                    {link.term.domain_id, other.domain_id},
-                )
-    return found
-
-
-def conflicts_detect() -> dict:
-    """Find glossary conflicts and keep one finding per key: new ones are created and their stewards notified
-    once; ones that still hold are touched; ones that no longer hold are resolved. Running it twice changes
-    nothing the second time but ``last_seen``."""
-    now = timezone.now()
-    current = _current_findings()
-    created = reopened = resolved = 0
-    with transaction.atomic():
-        existing = {finding.key: finding for finding in ConflictFinding.objects.select_for_update()}
-        for key, finding in existing.items():
-            if key not in current and finding.resolved_at is None:
-                finding.resolved_at = now
-                finding.save(update_fields=["resolved_at"])
-                resolved += 1
-        fresh = []
-        for key, (kind, description, term_ids, field_id, domain_ids) in current.items():
-            finding = existing.get(key)
-            if finding is None:
-                try:
-                    with transaction.atomic():
-                        finding = ConflictFinding.objects.create(
-                            kind=kind,
-                            key=key,
-                            description=description,
-                            field_id=field_id,
-                            first_seen=now,
-                            last_seen=now,
-                        )
-                except IntegrityError:  # another run created it a moment ago
-                    continue
-                finding.terms.set(term_ids)
-                created += 1
-                fresh.append((finding, domain_ids))
-            else:
-                if finding.resolved_at is not None:
-                    reopened += 1
-                finding.last_seen, finding.resolved_at, finding.description = now, None, description
-                finding.save(update_fields=["last_seen", "resolved_at", "description"])
-                fresh.append((finding, domain_ids))
-        for finding, domain_ids in fresh:
-            _finding_notify(finding, domain_ids)
-    return {"open": len(current), "created": created, "reopened": reopened, "resolved": resolved}
-
-
-def _finding_notify(finding: ConflictFinding, domain_ids: set) -> None:
-    from django.contrib.auth import get_user_model
-
-    domains = {pk for pk in domain_ids if pk}
-    stewards = Steward.objects.filter(Q(domain__isnull=True) | Q(domain_id__in=domains)).values("user_id")
-    recipients = get_user_model().objects.filter(is_active=True, pk__in=stewards)
-    notify(
-        recipients,
-        kind="glossary.conflict",
-        title=f"Glossary conflict: {finding.get_kind_display().lower()}",
-        body=finding.description,
-        url=reverse("glossary:conflict-list"),
-        dedupe_key=f"glossary:finding:{finding.key}",
-        email=False,
-    )

@@ -1,19 +1,10 @@
-"""Thin Celery tasks for the glossary: safe to run twice, retried with backoff."""
+"""Thin Celery tasks for the glossary: safe to run twice, under the portal's one retry policy."""
 
-from celery import shared_task
-from django.db import DatabaseError
-
-from glossary import services
+from glossary import conflicts
+from portal.services import job
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(DatabaseError, OSError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
-def conflicts_detect(self) -> dict:
+@job("glossary.tasks.conflicts_detect")
+def conflicts_detect() -> dict:
     """Find glossary conflicts (hourly, via django-celery-beat). Idempotent: one finding per key."""
-    return services.conflicts_detect()
+    return conflicts.conflicts_detect()

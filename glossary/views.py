@@ -1,13 +1,11 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from glossary import permissions, selectors, services
+from glossary import imports, permissions, selectors, services
 from glossary.filters import TermFilter
 from glossary.forms import ImportForm, RelationForm, TermForm, TransitionForm
 from glossary.models import Term, TermLink, TermRelation, TermRevision
@@ -15,6 +13,7 @@ from glossary.relation_svg import relation_layout
 from portal.errors import DomainError
 from portal.forms import attach_domain_error, form_errors_text
 from portal.pagination import paginate
+from portal.selectors import audit_history
 from products import selectors as product_selectors
 from products.models import DataProduct, SchemaField
 
@@ -90,7 +89,7 @@ def term_detail(request, pk: int):
         "graph": relation_layout(term, relations),
         "usage": selectors.term_usage(user=user, term=term),
         "suggestions": selectors.field_suggestions(user=user, term=term),
-        "history": selectors.term_history(term=term),
+        "history": audit_history(target=term, limit=30),
         "can_edit": permissions.can_edit_term(user, term),
         "can_submit": term.status == Term.Status.DRAFT and permissions.can_submit_term(user, term),
         "can_review": term.status == Term.Status.IN_REVIEW and permissions.can_review_term(user, term),
@@ -326,7 +325,7 @@ def term_import(request):
     result = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.terms_import(
+            result = imports.terms_import(
                 actor=request.user,
                 data=form.cleaned_data["file"].read(),
                 good_rows_only=form.cleaned_data["good_rows_only"],
@@ -344,7 +343,4 @@ def term_export(request):
     """The visible terms (with the page's filters) as CSV, in the import's format."""
     filterset = TermFilter(request.GET or None, queryset=selectors.term_list(user=request.user))
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="glossary.csv"'
-    csv.writer(response).writerows(services.terms_export_rows(queryset[:10000]))
-    return response
+    return imports.terms_export(queryset[:10000])

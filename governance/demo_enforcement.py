@@ -2,7 +2,7 @@
 seeding, so the compliance dashboard, violations and product compliance panels have data from the first minute.
 Each seeding adds a run (a point on the trend chart); the run itself changes nothing when nothing changed."""
 
-from governance.services import enforcement_run_start
+from governance.enforcement.services import enforcement_run_start
 
 
 def seed(users: dict) -> None:

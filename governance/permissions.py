@@ -3,12 +3,34 @@
 Everyone signed in reads the council, open and closed proposals, votes and standards. Drafts are seen by council
 members, their author and admins. Seat holders draft, comment and vote (each for the seat they hold); the chair
 opens voting and closes early; the author edits a draft and withdraws it; admins manage seats in Django admin.
+
+Other apps may let people without a seat draft one kind of proposal (the glossary lets its stewards put a term
+before the council): they register a predicate with ``proposal_drafters_register`` from their ``ready()``, so
+governance never imports them.
 """
+
+from collections.abc import Callable
 
 from django.db.models import Q
 
 from governance.models import Council, Proposal, Seat
 from portal.permissions import is_portal_admin, is_signed_in
+
+# Proposal kind → predicates (user → bool) of people who may draft that kind without holding a seat.
+_proposal_drafters: dict[str, list[Callable]] = {}
+
+
+def proposal_drafters_register(kind: str, predicate: Callable) -> None:
+    """Let users for whom ``predicate(user)`` is true draft proposals of ``kind`` in any council (idempotent)."""
+    predicates = _proposal_drafters.setdefault(kind, [])
+    if predicate not in predicates:
+        predicates.append(predicate)
+
+
+def _may_draft_without_seat(user, kind: str | None) -> bool:
+    if kind is None or not is_signed_in(user):
+        return False
+    return any(predicate(user) for predicate in _proposal_drafters.get(kind, ()))
 
 
 def is_council_member(user, council: Council) -> bool:
@@ -39,10 +61,6 @@ def proposal_visibility_q(user) -> Q:
     return ~Q(status=Proposal.Status.DRAFT) | Q(author=user) | Q(council_id__in=member_of)
 
 
-def can_view_council(user) -> bool:
-    return is_signed_in(user)
-
-
 def can_view_proposal(user, proposal: Proposal) -> bool:
     if not is_signed_in(user):
         return False
@@ -52,16 +70,11 @@ def can_view_proposal(user, proposal: Proposal) -> bool:
 
 
 def can_create_proposal(user, council: Council, kind: str | None = None) -> bool:
-    """Council members draft any proposal; glossary stewards may also put a term before the council."""
+    """Council members draft any proposal; others only the kinds another app registered them for (glossary
+    stewards put a term before the council)."""
     if is_portal_admin(user) or is_council_member(user, council):
         return True
-    return kind == Proposal.Kind.ADOPT_TERM and _is_glossary_steward(user)
-
-
-def _is_glossary_steward(user) -> bool:
-    from glossary.permissions import is_steward
-
-    return is_signed_in(user) and is_steward(user)
+    return _may_draft_without_seat(user, kind)
 
 
 def councils_user_may_propose_in(user, kind: str | None = None):
@@ -69,7 +82,7 @@ def councils_user_may_propose_in(user, kind: str | None = None):
         return Council.objects.all()
     if not is_signed_in(user):
         return Council.objects.none()
-    if kind == Proposal.Kind.ADOPT_TERM and _is_glossary_steward(user):
+    if _may_draft_without_seat(user, kind):
         return Council.objects.all()
     return Council.objects.filter(seats__holder=user).distinct()
 
@@ -106,80 +119,3 @@ def can_comment(user, proposal: Proposal) -> bool:
 
 def can_export_decision_log(user, council: Council) -> bool:
     return is_signed_in(user)
-
-
-# --- enforcement ------------------------------------------------------------------------------------------------
-# Compliance (scores per domain and standard) is open to everyone signed in. Violations are seen by the product's
-# team, the council (members and chair) and admins; owners ask for waivers, the chair decides them; admins and
-# staff watch enforcement runs, admins start them and set auto-actions.
-
-
-def _is_any_council_member(user) -> bool:
-    return is_signed_in(user) and Seat.objects.filter(holder=user).exists()
-
-
-def _is_any_chair(user) -> bool:
-    return is_signed_in(user) and Seat.objects.filter(holder=user, is_chair=True).exists()
-
-
-def can_view_compliance(user) -> bool:
-    return is_signed_in(user)
-
-
-def violation_visibility_q(user) -> Q:
-    """Violations ``user`` may see: those of products their team edits; all for the council and admins."""
-    from products.permissions import product_editable_q
-
-    if not is_signed_in(user):
-        return Q(pk__in=[])
-    if user.is_superuser or _is_any_council_member(user):
-        return Q()
-    editable = product_editable_q(user)
-    from products.models import DataProduct
-
-    return Q(product__in=DataProduct.objects.filter(editable).values("pk"))
-
-
-def can_view_product_violations(user, product) -> bool:
-    from products.permissions import can_edit_product
-
-    if not is_signed_in(user):
-        return False
-    return user.is_superuser or _is_any_council_member(user) or can_edit_product(user, product)
-
-
-def can_request_waiver(user, product) -> bool:
-    """Members of the owning team (and admins) ask for waivers of their product."""
-    from products.permissions import can_edit_product
-
-    return can_edit_product(user, product)
-
-
-def waiver_visibility_q(user) -> Q:
-    if not is_signed_in(user):
-        return Q(pk__in=[])
-    if user.is_superuser or _is_any_council_member(user):
-        return Q()
-    from products.models import DataProduct
-    from products.permissions import product_editable_q
-
-    return Q(product__in=DataProduct.objects.filter(product_editable_q(user)).values("pk")) | Q(requested_by=user)
-
-
-def can_decide_waiver(user, waiver) -> bool:
-    """The council chair decides (admins too); never the person who asked."""
-    if not is_signed_in(user) or waiver.requested_by_id == user.pk:
-        return False
-    return user.is_superuser or _is_any_chair(user)
-
-
-def can_view_enforcement_runs(user) -> bool:
-    return is_signed_in(user) and (user.is_superuser or user.is_staff)
-
-
-def can_start_enforcement_run(user) -> bool:
-    return is_portal_admin(user)
-
-
-def can_configure_auto_actions(user) -> bool:
-    return is_portal_admin(user)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from governance import views
 
@@ -17,14 +17,8 @@ urlpatterns = [
     path("proposals/<int:pk>/comment/", views.proposal_comment, name="proposal-comment"),
     path("standards/", views.standard_list, name="standard-list"),
     path("standards/<str:code>/", views.standard_detail, name="standard-detail"),
-    path("compliance/", views.compliance_dashboard, name="compliance-dashboard"),
-    path("violations/", views.violation_list, name="violation-list"),
-    path("violations/<int:pk>/waiver/", views.waiver_request, name="waiver-request"),
-    path("waivers/", views.waiver_list, name="waiver-list"),
-    path("waivers/<int:pk>/decide/", views.waiver_decide, name="waiver-decide"),
-    path("enforcement/", views.enforcement_run_list, name="enforcement-run-list"),
-    path("enforcement/start/", views.enforcement_run_start, name="enforcement-run-start"),
-    path("enforcement/<int:pk>/progress/", views.enforcement_run_progress, name="enforcement-run-progress"),
     path("councils/<int:council_pk>/decisions.csv", views.decision_log_csv, name="decision-log-csv"),
     path("councils/<int:council_pk>/decisions.json", views.decision_log_json, name="decision-log-json"),
+    # Enforcement's pages keep the ``governance:`` namespace (no namespace of their own).
+    path("", include("governance.enforcement.urls")),
 ]

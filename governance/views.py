@@ -1,17 +1,16 @@
-import csv
-from datetime import UTC
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from governance import permissions, selectors, services
 from governance.filters import ProposalFilter
 from governance.forms import CommentForm, OpenForm, ProposalForm, VoteForm
 from governance.models import Council, Proposal, Standard
+from portal.csv_safe import csv_response
 from portal.errors import DomainError
 from portal.forms import attach_domain_error
 from portal.pagination import paginate
@@ -35,7 +34,9 @@ def council_detail(request):
         seats = selectors.council_seats(user=request.user, council=council)
         context.update(
             seats=seats,
-            open_proposals=list(selectors.proposal_list(user=request.user, council=council, status="open")[:50]),
+            open_proposals=list(
+                selectors.proposal_list(user=request.user, council=council, status=Proposal.Status.OPEN)[:50]
+            ),
             is_member=any(seat.holder_id == request.user.pk for seat in seats),
             can_propose=permissions.can_create_proposal(request.user, council),
             standards_in_force=selectors.standard_list(user=request.user).filter(council=council).count(),
@@ -233,198 +234,42 @@ def standard_detail(request, code: str):
     return render(request, "governance/standard_detail.html", {"versions": versions, "current": current})
 
 
-def _log_rows(request, council_pk: int):
+def _log_council(request, council_pk: int) -> Council:
     council = get_object_or_404(Council, pk=council_pk)
     if not permissions.can_export_decision_log(request.user, council):
         raise PermissionDenied
+    return council
+
+
+def _log_rows(request, council: Council):
+    """The decision log's rows, one per audit event, as the ``LOG_COLUMNS`` of the CSV and JSON exports."""
     for event in selectors.decision_log(user=request.user, council=council).iterator(chunk_size=500):
-        yield (
-            council,
-            {
-                "at": event.at.isoformat(),
-                "actor": event.actor.username if event.actor else "system",
-                "action": event.action,
-                "target_type": event.target_type,
-                "target_id": event.target_id,
-                "target": event.target_label,
-                "from_state": event.from_state,
-                "to_state": event.to_state,
-                "comment": event.comment,
-            },
-        )
+        yield {
+            "at": event.at.isoformat(),
+            "actor": event.actor.username if event.actor else "system",
+            "action": event.action,
+            "target_type": event.target_type,
+            "target_id": event.target_id,
+            "target": event.target_label,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "comment": event.comment,
+        }
 
 
 @login_required
 def decision_log_csv(request, council_pk: int):
-    council = get_object_or_404(Council, pk=council_pk)
-    if not permissions.can_export_decision_log(request.user, council):
-        raise PermissionDenied
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="decision-log-council-{council.pk}.csv"'
-    writer = csv.DictWriter(response, fieldnames=LOG_COLUMNS)
-    writer.writeheader()
-    for _council, row in _log_rows(request, council.pk):
-        # Cells starting with a formula character are neutralised for spreadsheets (CSV injection).
-        writer.writerow({key: f"'{value}" if str(value)[:1] in "=+-@" else value for key, value in row.items()})
-    return response
+    council = _log_council(request, council_pk)
+    rows = ([row[column] for column in LOG_COLUMNS] for row in _log_rows(request, council))
+    return csv_response(f"decision-log-council-{council.pk}.csv", LOG_COLUMNS, rows)
 
 
 @login_required
 def decision_log_json(request, council_pk: int):
-    council = get_object_or_404(Council, pk=council_pk)
-    if not permissions.can_export_decision_log(request.user, council):
-        raise PermissionDenied
-    rows = [row for _council, row in _log_rows(request, council.pk)]
+    council = _log_council(request, council_pk)
+    rows = list(_log_rows(request, council))
     response = JsonResponse({"council": council.name, "decisions": rows}, json_dumps_params={"indent": 1})
-    response["Content-Disposition"] = f'attachment; filename="decision-log-council-{council.pk}.json"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"decision-log-council-{council.pk}.json"
+    )
     return response
-
-
-# --- enforcement ------------------------------------------------------------------------------------------------
-
-
-@login_required
-def compliance_dashboard(request):
-    from portal.charts import line_chart
-    from products.models import Domain
-
-    domains = selectors.compliance_by_domain(user=request.user)
-    trend = selectors.compliance_trend(user=request.user)
-    domain_charts = []
-    for row in domains[:12]:
-        domain = Domain.objects.filter(slug=row["product__domain__slug"]).first()
-        points = selectors.compliance_trend(user=request.user, domain=domain)
-        if len(points) > 1:
-            domain_charts.append((row["product__domain__name"], line_chart(points, title=row["product__domain__name"])))
-    return render(
-        request,
-        "governance/compliance_dashboard.html",
-        {
-            "domains": domains,
-            "standards": selectors.compliance_by_standard(user=request.user),
-            "trend_chart": line_chart(trend, title="Average compliance score, all domains") if trend else None,
-            "domain_charts": domain_charts,
-            "last_run": selectors.enforcement_run_list(user=request.user).first()
-            if permissions.can_view_enforcement_runs(request.user)
-            else None,
-        },
-    )
-
-
-@login_required
-def violation_list(request):
-    state = request.GET.get("state", "open")
-    if state not in ("open", "resolved", "all"):
-        state = "open"
-    page = paginate(selectors.violation_list(user=request.user, state=state), request.GET.get("page"), PAGE_SIZE)
-    return render(request, "governance/violation_list.html", {"page": page, "state": state})
-
-
-@login_required
-def waiver_request(request, pk: int):
-    from datetime import datetime, time
-
-    from governance.forms import WaiverRequestForm
-    from governance.models import Violation
-
-    try:
-        violation = selectors.violation_get(user=request.user, pk=pk)
-    except Violation.DoesNotExist:
-        raise Http404("No such violation") from None
-    if not permissions.can_request_waiver(request.user, violation.product):
-        raise PermissionDenied("Only the product's team asks for a waiver.")
-    if violation.is_baseline:
-        raise PermissionDenied("The baseline standard cannot be waived.")
-    form = WaiverRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        expires = datetime.combine(form.cleaned_data["expires_on"], time.min, tzinfo=UTC)
-        try:
-            services.waiver_request(
-                actor=request.user,
-                product=violation.product,
-                standard_code=violation.rule_key,
-                reason=form.cleaned_data["reason"],
-                expires_at=expires,
-            )
-        except DomainError as error:
-            attach_domain_error(form, error)
-        else:
-            messages.success(request, "Waiver requested. The council chair decides it.")
-            return redirect("governance:waiver-list")
-    return render(request, "governance/waiver_form.html", {"form": form, "violation": violation})
-
-
-@login_required
-def waiver_list(request):
-    from governance.forms import WaiverDecisionForm
-
-    page = paginate(selectors.waiver_list(user=request.user), request.GET.get("page"), PAGE_SIZE)
-    for waiver in page.items:
-        waiver.may_decide = waiver.status == "requested" and permissions.can_decide_waiver(request.user, waiver)
-    return render(request, "governance/waiver_list.html", {"page": page, "decision_form": WaiverDecisionForm()})
-
-
-@login_required
-@require_POST
-def waiver_decide(request, pk: int):
-    from governance.forms import WaiverDecisionForm
-    from governance.models import Waiver
-
-    try:
-        waiver = selectors.waiver_list(user=request.user).get(pk=pk)
-    except Waiver.DoesNotExist:
-        raise Http404("No such waiver") from None
-    if not permissions.can_decide_waiver(request.user, waiver):
-        raise PermissionDenied("Only the council chair decides waivers.")
-    form = WaiverDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
-        return redirect("governance:waiver-list")
-    try:
-        services.waiver_decide(
-            actor=request.user,
-            waiver=waiver,
-            approve=form.cleaned_data["decision"] == "approve",
-            note=form.cleaned_data["note"],
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Waiver {form.cleaned_data['decision']}d.")
-    return redirect("governance:waiver-list")
-
-
-@login_required
-def enforcement_run_list(request):
-    if not permissions.can_view_enforcement_runs(request.user):
-        raise PermissionDenied("Only admins and staff watch enforcement runs.")
-    page = paginate(selectors.enforcement_run_list(user=request.user), request.GET.get("page"), PAGE_SIZE)
-    return render(
-        request,
-        "governance/enforcementrun_list.html",
-        {"page": page, "can_start": permissions.can_start_enforcement_run(request.user)},
-    )
-
-
-@login_required
-def enforcement_run_progress(request, pk: int):
-    """The htmx partial of one run's row: polls itself every two seconds while the run is going."""
-    from governance.models import EnforcementRun
-
-    if not permissions.can_view_enforcement_runs(request.user):
-        raise PermissionDenied("Only admins and staff watch enforcement runs.")
-    try:
-        run = selectors.enforcement_run_list(user=request.user).get(pk=pk)
-    except EnforcementRun.DoesNotExist:
-        raise Http404("No such run") from None
-    return render(request, "governance/_enforcementrun_row.html", {"run": run})
-
-
-@login_required
-@require_POST
-def enforcement_run_start(request):
-    if not permissions.can_start_enforcement_run(request.user):
-        raise PermissionDenied("Only admins start enforcement runs.")
-    run = services.enforcement_run_start(actor=request.user, trigger="manual")
-    messages.success(request, f"Enforcement run {run.pk} started: {run.products_total} products.")
-    return redirect("governance:enforcement-run-list")

@@ -246,6 +246,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Task modules autodiscovery (``<app>.tasks``) does not find: sub-packages' jobs, under their registered names.
+CELERY_IMPORTS = ["governance.enforcement.tasks"]
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Logging ----------------------------------------------------------------------------------------------------

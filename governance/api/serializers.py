@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from governance import permissions, selectors
-from governance.models import Council, EnforcementRun, Proposal, Seat, Standard, Violation, Vote, Waiver
+from governance.models import Council, Proposal, Seat, Standard, Vote
 from governance.rules import rule_validate
 from governance.tally import tally_compute
 from portal.errors import DomainError
@@ -149,89 +149,3 @@ class StandardSerializer(serializers.ModelSerializer):
             "retired_at",
         ]
         read_only_fields = fields
-
-
-class ViolationSerializer(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="urn", read_only=True)
-
-    class Meta:
-        model = Violation
-        fields = [
-            "id",
-            "product",
-            "rule_key",
-            "message",
-            "severity",
-            "opened_at",
-            "last_seen_at",
-            "resolved_at",
-            "grace_ends",
-            "auto_action_taken",
-        ]
-        read_only_fields = fields
-
-
-class ScopedProductField(serializers.PrimaryKeyRelatedField):
-    """Only a product the caller's team edits (IDOR guard)."""
-
-    def get_queryset(self):
-        from products.models import DataProduct
-        from products.permissions import product_editable_q
-
-        return DataProduct.objects.filter(product_editable_q(self.context["request"].user))
-
-
-class WaiverSerializer(serializers.ModelSerializer):
-    """Status, requester and decision are read-only: they move only through ``approve`` / ``reject``."""
-
-    product = ScopedProductField()
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = Waiver
-        fields = [
-            "id",
-            "product",
-            "standard_code",
-            "reason",
-            "expires_at",
-            "status",
-            "requested_by",
-            "requested_at",
-            "decided_by",
-            "decided_at",
-            "decision_note",
-        ]
-        read_only_fields = ["status", "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"]
-        validators = []
-
-
-class WaiverDecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class EnforcementRunSerializer(serializers.ModelSerializer):
-    duration_seconds = serializers.SerializerMethodField()
-
-    class Meta:
-        model = EnforcementRun
-        fields = [
-            "id",
-            "status",
-            "trigger",
-            "started_at",
-            "finished_at",
-            "duration_seconds",
-            "products_total",
-            "products_checked",
-            "chunks_total",
-            "chunks_done",
-            "violations_opened",
-            "violations_resolved",
-            "score",
-        ]
-        read_only_fields = fields
-
-    def get_duration_seconds(self, run) -> float | None:
-        return run.duration.total_seconds() if run.duration else None

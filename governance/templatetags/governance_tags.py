@@ -1,6 +1,6 @@
 from django import template
 
-from governance import selectors
+from governance.enforcement import selectors
 
 register = template.Library()
 

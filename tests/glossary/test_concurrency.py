@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from glossary import services
+from glossary import conflicts, services
 from glossary.models import ConflictFinding
 from portal.errors import DomainError
 from portal.models import AuditEvent
@@ -53,5 +53,5 @@ def test_two_conflict_runs_at_once_leave_one_finding_per_key(crm, sales):
     factories.TermFactory(name="Revenue", domain=crm, author=author)
     factories.TermFactory(name="Revenue", domain=sales, author=author)
     factories.StewardFactory(domain=None)
-    _race(services.conflicts_detect, services.conflicts_detect)
+    _race(conflicts.conflicts_detect, conflicts.conflicts_detect)
     assert ConflictFinding.objects.count() == 1

@@ -5,7 +5,7 @@ import pytest
 from django.db import OperationalError
 from django_celery_beat.models import PeriodicTask
 
-from glossary import services, tasks
+from glossary import conflicts, tasks
 from glossary.models import ConflictFinding, TermRelation
 from portal.models import Notification
 from tests import factories
@@ -29,7 +29,7 @@ def conflicting(crm, sales, author, product):
 
 @pytest.mark.django_db
 def test_job_finds_each_kind_once_and_rerun_creates_nothing(conflicting, crm_steward, enterprise_steward):
-    first = services.conflicts_detect()
+    first = conflicts.conflicts_detect()
     kinds = sorted(ConflictFinding.objects.values_list("kind", flat=True))
     assert kinds == ["deprecated_link", "name_mismatch", "same_name"]
     assert first["created"] == 3
@@ -37,7 +37,7 @@ def test_job_finds_each_kind_once_and_rerun_creates_nothing(conflicting, crm_ste
     assert notes == 6  # three findings, each to the CRM steward and the enterprise steward
     snapshot = list(ConflictFinding.objects.order_by("pk").values("pk", "key", "first_seen", "resolved_at"))
 
-    second = services.conflicts_detect()
+    second = conflicts.conflicts_detect()
     assert second["created"] == 0 and second["resolved"] == 0
     assert list(ConflictFinding.objects.order_by("pk").values("pk", "key", "first_seen", "resolved_at")) == snapshot
     assert Notification.objects.filter(kind="glossary.conflict").count() == notes  # told once each
@@ -45,11 +45,11 @@ def test_job_finds_each_kind_once_and_rerun_creates_nothing(conflicting, crm_ste
 
 @pytest.mark.django_db
 def test_a_finding_that_no_longer_holds_is_resolved(conflicting, crm_steward):
-    services.conflicts_detect()
+    conflicts.conflicts_detect()
     TermRelation.objects.create(
         source=conflicting["finance"], target=conflicting["sales"], kind="differs_from", explanation="Timing."
     )
-    result = services.conflicts_detect()
+    result = conflicts.conflicts_detect()
     assert result["resolved"] == 1
     finding = ConflictFinding.objects.get(kind="same_name")
     assert finding.resolved_at is not None
@@ -62,7 +62,7 @@ def test_a_field_named_like_a_synonym_of_its_own_term_is_fine(crm, author, produ
     factories.TermAliasFactory(term=term, name="Client Key")
     port = factories.OutputPortFactory(product=product)
     factories.TermLinkFactory(term=term, field=factories.SchemaFieldFactory(port=port, name="client_key"))
-    services.conflicts_detect()
+    conflicts.conflicts_detect()
     assert not ConflictFinding.objects.exists()
 
 
@@ -74,7 +74,7 @@ def test_the_job_is_scheduled_hourly():
 
 @pytest.mark.django_db
 def test_conflict_page_is_for_stewards(conflicting, client_for, crm_steward, analyst):
-    services.conflicts_detect()
+    conflicts.conflicts_detect()
     response = client_for(crm_steward).get("/glossary/conflicts/")
     assert response.status_code == 200
     assert "is defined in CRM and in Sales" in response.content.decode()

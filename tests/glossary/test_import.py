@@ -4,7 +4,7 @@ imported terms are never approved; the page and the API never answer 500."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from glossary import services
+from glossary import imports
 from glossary.models import Term
 from tests import factories
 
@@ -32,7 +32,7 @@ def _lines(result) -> dict:
 
 
 def test_all_or_nothing_imports_nothing_and_reports_every_bad_row(enterprise_steward, sales, existing):
-    result = services.terms_import(actor=enterprise_steward, data=MIXED.encode())
+    result = imports.terms_import(actor=enterprise_steward, data=MIXED.encode())
     assert result.mode == "all_or_nothing"
     assert result.imported == 0
     assert sorted(_lines(result)) == [3, 4, 6, 7]
@@ -45,7 +45,7 @@ def test_all_or_nothing_imports_nothing_and_reports_every_bad_row(enterprise_ste
 
 
 def test_only_the_good_rows_imports_them_as_drafts(enterprise_steward, sales, existing):
-    result = services.terms_import(actor=enterprise_steward, data=MIXED, good_rows_only=True)
+    result = imports.terms_import(actor=enterprise_steward, data=MIXED, good_rows_only=True)
     assert result.mode == "good_rows"
     assert sorted(term.name for term in result.created) == ["Churn", "Lead"]
     assert sorted(_lines(result)) == [3, 4, 6, 7]
@@ -57,11 +57,11 @@ def test_only_the_good_rows_imports_them_as_drafts(enterprise_steward, sales, ex
 
 def test_an_import_never_approves(enterprise_steward, crm):
     data = HEADER.replace("\n", ",status\n") + "Churn,crm,Lost.,,,,approved\nLead,crm,A prospect.,,,,in_review\n"
-    result = services.terms_import(actor=enterprise_steward, data=data, good_rows_only=True)
+    result = imports.terms_import(actor=enterprise_steward, data=data, good_rows_only=True)
     assert list(_lines(result)) == [2]
     assert "cannot be imported" in _lines(result)[2]
     assert Term.objects.get(name="Lead").status == Term.Status.IN_REVIEW
-    submitted = services.terms_import(actor=enterprise_steward, data=HEADER + "Segment,crm,A group.,,,\n", submit=True)
+    submitted = imports.terms_import(actor=enterprise_steward, data=HEADER + "Segment,crm,A group.,,,\n", submit=True)
     assert [term.status for term in submitted.created] == ["in_review"]
     assert not Term.objects.filter(status=Term.Status.APPROVED).exists()
 

@@ -1,10 +1,12 @@
-"""Every rule kind: the schema refuses bad rules naming the key, and evaluation passes or fails with a message
-that names the field and what is expected."""
+"""Every rule kind: the schema refuses bad rules naming the key (in the schema, and through the proposal form and
+the API), and evaluation passes or fails with a message that names the field and what is expected."""
 
 import pytest
+from django.urls import reverse
 
 from governance.rules import EXAMPLES, FieldFacts, ProductFacts, rule_evaluate, rule_validate
 from portal.errors import DomainError
+from tests import factories
 
 GOOD = [
     ("naming_convention", {"target": "slug", "pattern": "^[a-z0-9-]+$"}),
@@ -182,7 +184,6 @@ def test_rule_evaluation(kind, rule, product, expected):
 
 def test_facts_come_from_a_catalog_product(product, owner, django_assert_num_queries):
     from products.models import DataProduct
-    from tests import factories
 
     port = factories.OutputPortFactory(product=product, name="customers")
     factories.SchemaFieldFactory(port=port, name="EMail")
@@ -194,3 +195,47 @@ def test_facts_come_from_a_catalog_product(product, owner, django_assert_num_que
     assert rule_evaluate("naming_convention", SNAKE, product_facts, code="STD-002") == [
         "field `EMail` breaks STD-002 naming convention: must match ^[a-z][a-z0-9_]*$"
     ]
+
+
+# --- bad rules refused when the proposal is saved (the form and the API) --------------------------------------------
+
+
+BAD_RULES = [
+    (
+        "naming_convention",
+        {"target": "field_names", "pattern": "([a-z"},
+        "rule.pattern: not a valid regular expression",
+    ),
+    ("min_quality_score", {"minimum": -5}, "rule.minimum: must not be negative (got -5)"),
+    ("sla_template", {"max_freshness_minutes": -60}, "rule.max_freshness_minutes: must not be negative"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "rule", "message"), BAD_RULES)
+def test_bad_rule_refused_through_the_proposal_form_and_the_api(kind, rule, message, client_for, api_for, team):
+    import json
+
+    from governance.models import Proposal
+
+    council = factories.CouncilFactory(name="Rules Council")
+    member = factories.UserFactory(username="rules-member")
+    factories.SeatFactory(council=council, domain=team.domain, holder=member)
+    fields = {
+        "council": council.pk,
+        "kind": "adopt_standard",
+        "title": "A standard",
+        "motivation": "Because.",
+        "standard_kind": kind,
+        "standard_title": "Rule",
+        "standard_text": "Text.",
+        "severity": "blocker",
+        "grace_days": 14,
+    }
+    response = client_for(member).post(reverse("governance:proposal-create"), {**fields, "rule": json.dumps(rule)})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    response = api_for(member).post("/api/v1/proposals/", {**fields, "rule": rule}, format="json")
+    assert response.status_code == 400
+    assert response.json()["rule"][0].startswith(message)
+    assert not Proposal.objects.exists()

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from governance.models import Council, EnforcementRun, Seat, Violation, Waiver
+from governance.enforcement.models import EnforcementRun, Violation, Waiver
+from governance.models import Council, Seat
 from tests import factories
 from tests.route_cases.base import Case
 

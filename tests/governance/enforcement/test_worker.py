@@ -4,8 +4,8 @@ closes it, and a second run opens nothing new."""
 import pytest
 from django.db import OperationalError
 
-from governance import services
-from governance.models import EnforcementRun, Violation
+from governance.enforcement import services
+from governance.enforcement.models import EnforcementRun, Violation
 from products.models import DataProduct
 from tests import factories
 from tests.celery_worker import celery_worker_redis, wait_for  # noqa: F401 - the fixture, by name

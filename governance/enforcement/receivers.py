@@ -1,4 +1,6 @@
-"""Re-evaluate a product as soon as it changes, after commit.
+"""Re-evaluate a product as soon as it changes, after commit; answer the catalog's question before publishing.
+
+``GovernanceConfig.ready()`` imports this module, which connects the receivers below.
 
 Why signals rather than a call in each products service: a product changes through many doors (the services,
 Django admin, seeding, the quality runner updating ``quality_score``, ODCS imports), and the catalog should not
@@ -21,6 +23,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from governance.enforcement.engine import products_evaluate, publish_gate_check
+from governance.enforcement.tasks import products_evaluate_chunk
 from products.models import DataProduct, OutputPort, SchemaField
 from products.signals import product_publish_validate
 
@@ -41,9 +45,6 @@ def product_changed(product_id: int | None) -> None:
 
 
 def _flush() -> None:
-    from governance.enforcement import products_evaluate
-    from governance.tasks import products_evaluate_chunk
-
     ids = sorted(getattr(_pending, "ids", None) or ())
     _pending.ids = set()
     if not ids:
@@ -80,9 +81,7 @@ def _field_changed(sender, instance, raw=False, **kwargs):
     product_changed(product_id)
 
 
-@receiver(product_publish_validate)
+@receiver(product_publish_validate, dispatch_uid="governance-publish-gate")
 def publish_gate(sender, product, **kwargs) -> None:
     """The catalog asks before publishing; blocker standards in force refuse with the list of failures."""
-    from governance.enforcement import publish_gate_check
-
     publish_gate_check(product)

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from governance.enforcement import compliance_snapshot_take, products_evaluate
-from governance.models import EnforcementRun
+from governance.enforcement.engine import compliance_snapshot_take, products_evaluate
+from governance.enforcement.models import EnforcementRun
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +67,11 @@ def test_running_run_row_polls_with_htmx_and_stops_when_done(client_for, admin_u
     EnforcementRun.objects.filter(pk=run.pk).update(status="done", chunks_done=4)
     row = client_for(admin_user).get(f"/governance/enforcement/{run.pk}/progress/").content.decode()
     assert "hx-trigger" not in row
+
+
+@pytest.mark.parametrize("value", ["3.9702979170462727e+33", "3.5", "0", str(2**63)])
+@pytest.mark.parametrize("path", ["/api/v1/violations/", "/api/v1/waivers/"])
+def test_a_product_filter_that_is_not_an_id_is_a_400(api_for, owner, path, value):
+    response = api_for(owner).get(path, {"product": value})
+    assert response.status_code == 400
+    assert "product" in response.json()

@@ -3,14 +3,15 @@ keep violations, compliance scores and auto-actions up to date.
 
 Two entry points:
 
-- ``publish_gate_check(product)`` is called by ``products.services.product_change_status`` before a product
-  becomes published (page, API and admin action alike). It refuses, with a ``DomainError`` listing every failure,
+- ``publish_gate_check(product)`` answers ``products.signals.product_publish_validate``, which
+  ``products.services.product_change_status`` sends before a product becomes published (page, API and admin action
+  alike; the receiver is in ``governance.enforcement.receivers``). It refuses, with a ``DomainError`` listing every failure,
   when a blocker fails: the baseline (owner, description, schema, freshness SLA) always; a blocker standard in
   force always for a product never published, and for a product published before (coming back from deprecated)
   only once the standard's grace period is over. An approved, unexpired waiver lifts one standard. Warnings never
   block.
-- ``products_evaluate(product_ids, run_id=None)`` is the continuous-enforcement core that the chunk task (and the
-  per-product task run on every change) calls. It costs the same number of queries for 5 products or 500: the
+- ``products_evaluate(product_ids, run_id=None)`` is the continuous-enforcement core that a run's chunk tasks, the
+  re-evaluation after a change (``receivers``) and a waiver's decision or expiry call. It costs the same number of queries for 5 products or 500: the
   products, their ports and fields, the rules, the waivers, the open violations and the team members are each
   loaded in one query, and every write is a bulk statement.
 
@@ -20,6 +21,7 @@ rerun with nothing changed finds the same keys and writes nothing new but ``last
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,29 +31,33 @@ from django.db.models import Avg, Count, F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from governance.models import (
+from governance.enforcement.models import (
     ComplianceSnapshot,
     EnforcementRun,
     ProductCompliance,
-    Severity,
-    Standard,
     StandardEnforcement,
     Violation,
     Waiver,
 )
+from governance.models import Severity, Standard
 from governance.rules import ProductFacts, rule_evaluate
 from portal.errors import DomainError
-from portal.models import AuditEvent, Notification
+from portal.models import Notification
+from portal.scoring import severity_weight
 from portal.services import task_enqueue_on_commit
+from products.models import DataProduct, Membership, OutputPort, SchemaField
+from products.services import product_change_status
 
-WEIGHTS = {Severity.BLOCKER: 3, Severity.WARNING: 1}
+logger = logging.getLogger(__name__)
+
 BASELINE_ITEMS = {
     "owner": "Owner",
     "description": "Description",
     "schema": "Schema",
     "sla": "Freshness SLA",
 }
-EVALUATED_STATUSES = ("draft", "published", "deprecated")
+ProductStatus = DataProduct.Status
+EVALUATED_STATUSES = (ProductStatus.DRAFT, ProductStatus.PUBLISHED, ProductStatus.DEPRECATED)
 
 
 @dataclass(frozen=True)
@@ -131,16 +137,15 @@ def evaluate(facts: ProductFacts, rules: list[Rule]) -> list[Failure]:
 
 
 def score(rules: list[Rule], failures: list[Failure]) -> Decimal:
-    """Share of applicable rules passed, weighted by severity (a blocker weighs 3, a warning 1), 0–100."""
+    """Share of applicable rules passed, weighted by ``portal.scoring.severity_weight`` (a blocker weighs 3, a
+    warning 1), 0–100."""
     failed = {failure.rule.key for failure in failures}
-    total = sum(WEIGHTS[rule.severity] for rule in rules)
-    passed = sum(WEIGHTS[rule.severity] for rule in rules if rule.key not in failed)
+    total = sum(severity_weight(rule.severity) for rule in rules)
+    passed = sum(severity_weight(rule.severity) for rule in rules if rule.key not in failed)
     return (Decimal(100) * passed / total).quantize(Decimal("0.01")) if total else Decimal(100)
 
 
 def _load_products(product_ids):
-    from products.models import DataProduct, OutputPort, SchemaField
-
     return list(
         DataProduct.objects.filter(pk__in=list(product_ids))
         .only(
@@ -225,8 +230,6 @@ class ChunkResult:
 
 
 def _team_members(team_ids) -> dict[int, list[int]]:
-    from products.models import Membership
-
     members: dict[int, list[int]] = {}
     for team_id, user_id in Membership.objects.filter(team_id__in=list(team_ids), user__is_active=True).values_list(
         "team_id", "user_id"
@@ -246,8 +249,6 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
     today = timezone.localdate(now)
     product_ids = sorted(set(product_ids))
     with transaction.atomic():
-        from products.models import DataProduct
-
         locked = list(
             DataProduct.objects.select_for_update()
             .filter(pk__in=product_ids, status__in=EVALUATED_STATUSES)
@@ -301,7 +302,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                     )
                 rule = failure.rule
                 if (
-                    product.status == "published"
+                    product.status == ProductStatus.PUBLISHED
                     and rule.key in badge_codes
                     and rule.severity == Severity.BLOCKER
                     and (rule.grace_ends or today) <= today
@@ -349,7 +350,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
             )
         if snapshots:
             ComplianceSnapshot.objects.bulk_create(snapshots)
-        _notify_and_act(products, actions=actions, waived=waived, now=now, today=today)
+        _notify_and_act(products, actions=actions, waived=waived, today=today)
         result = ChunkResult(checked=len(products), opened=len(new_rows), resolved=len(resolved_ids))
         if run_id is not None:
             EnforcementRun.objects.filter(pk=run_id).update(
@@ -363,10 +364,10 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
     return result
 
 
-def _notify_and_act(products, *, actions: dict, waived: dict, now, today) -> None:
+def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
     """Owners hear once of each violation opened on a published product, and once when a blocker passes its grace
     period (unless waived); then the standard's auto-action applies. Constant queries whatever the chunk size."""
-    published = {product.pk: product for product in products if product.status == "published"}
+    published = {product.pk: product for product in products if product.status == ProductStatus.PUBLISHED}
     if not published:
         return
     pending = list(
@@ -426,32 +427,32 @@ def _notify_and_act(products, *, actions: dict, waived: dict, now, today) -> Non
     if grace_ids:
         Violation.objects.filter(pk__in=grace_ids).update(notified_grace=True)
     if deprecate:
-        _auto_deprecate(published, deprecate, now=now)
+        _auto_deprecate(published, deprecate)
 
 
-def _auto_deprecate(published: dict, deprecate: dict, *, now) -> None:
-    """The ``deprecate`` auto-action: published → deprecated (a legal lifecycle move), audited per product."""
-    from products.models import DataProduct
+def _auto_deprecate(published: dict, deprecate: dict) -> None:
+    """The ``deprecate`` auto-action: published → deprecated through the product lifecycle service, as the portal
+    itself (``actor=None``), so the transition table, the row lock and the audit row are the catalog's own.
 
-    ids = list(deprecate)
-    DataProduct.objects.filter(pk__in=ids, status="published").update(status="deprecated", updated_at=now)
-    Violation.objects.filter(pk__in=[v.pk for v in deprecate.values()]).update(auto_action_taken="deprecate")
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=None,
-                action="product.deprecated",
-                target_type="products.dataproduct",
-                target_id=str(product_id),
-                target_label=str(published[product_id].name)[:200],
-                from_state="published",
-                to_state="deprecated",
-                comment=f"auto-action of {violation.rule_key} after its grace period: {violation.message}"[:500],
-                data={"auto_action": "deprecate", "standard": violation.rule_key, "violation": violation.pk},
-            )
-            for product_id, violation in deprecate.items()
-        ]
-    )
+    Runs inside ``products_evaluate``'s transaction, each product in a savepoint: a product the service refuses is
+    logged and left for the next run, and the others still move."""
+    moved = []
+    for product_id, violation in deprecate.items():
+        try:
+            with transaction.atomic():
+                product_change_status(
+                    actor=None,
+                    product=published[product_id],
+                    to_status=ProductStatus.DEPRECATED,
+                    comment=f"auto-action of {violation.rule_key} after its grace period: {violation.message}"[:500],
+                    data={"auto_action": "deprecate", "standard": violation.rule_key, "violation": violation.pk},
+                )
+        except DomainError:
+            logger.exception("auto-action could not deprecate product %s", product_id)
+            continue
+        moved.append(violation.pk)
+    if moved:
+        Violation.objects.filter(pk__in=moved).update(auto_action_taken=StandardEnforcement.AutoAction.DEPRECATE)
 
 
 def run_finish_if_done(run_id: int, *, now=None) -> bool:
