@@ -228,7 +228,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         }
     )
 # Autodiscovery finds ``<app>.tasks``; the jobs of the apps' packages are listed here.
-CELERY_IMPORTS = ["products.access.tasks", "products.quality.tasks"]
+CELERY_IMPORTS = ["products.access.tasks", "products.quality.tasks", "governance.enforcement.tasks"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -247,7 +247,6 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Task modules autodiscovery (``<app>.tasks``) does not find: sub-packages' jobs, under their registered names.
-CELERY_IMPORTS = ["governance.enforcement.tasks"]
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Logging ----------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ DEMO_SEEDERS = [
     "products.quality.demo",
     "governance.demo",
     "glossary.demo",
-    "governance.demo_enforcement",
+    "governance.enforcement.demo",
 ]
 
 
