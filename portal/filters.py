@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from drf_spectacular.utils import extend_schema_field
 
 
@@ -9,4 +10,20 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
         kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
+
+# Larger ids than a database integer holds are a 400, not a database error (SQLite refuses them outright).
+ID_MAX = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """An object id: a whole number from 1 up; anything else is a 400 naming the parameter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)

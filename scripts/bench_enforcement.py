@@ -121,8 +121,8 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
 
 
 def timed_run(timeout: float = 1800) -> dict:
-    from governance import services
-    from governance.models import EnforcementRun
+    from governance.enforcement import services
+    from governance.enforcement.models import EnforcementRun
 
     run = services.enforcement_run_start(trigger="manual", chunk_size=500)
     deadline = time.monotonic() + timeout
@@ -170,7 +170,7 @@ def main() -> None:
     setup_django(database_url)
     prepare(args.products)
 
-    from governance.models import ComplianceSnapshot, EnforcementRun, ProductCompliance, Violation
+    from governance.enforcement.models import ComplianceSnapshot, EnforcementRun, ProductCompliance, Violation
     from portal.celery import app
 
     app.control.purge()
