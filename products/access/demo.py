@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from products.access import services as access_services
+from products.access import services
 from products.access.models import AccessGrant, AccessRequest, Clearance
 from products.demo_warehouse import DEMO_TABLES, build
 from products.models import OutputPort, Warehouse, WebhookEndpoint
@@ -37,7 +37,7 @@ def seed(users: dict) -> None:
     ana = users["ana"]
     customers = ports.get("crm/customer-360")
     if customers and not AccessRequest.objects.filter(requester=ana, port=customers).exists():
-        access_services.access_request_create(
+        services.access_request_create(
             actor=ana,
             port=customers,
             purpose="Churn analysis for the loyalty programme: which customer segments stop buying.",
@@ -47,10 +47,10 @@ def seed(users: dict) -> None:
     bookings = ports.get("sales/bookings")
     if bookings and not AccessGrant.objects.filter(user=ana, port=bookings).exists():
         pending = AccessRequest.objects.filter(requester=ana, port=bookings, status="pending").first()
-        pending = pending or access_services.access_request_create(
+        pending = pending or services.access_request_create(
             actor=ana, port=bookings, purpose="Weekly trading report: bookings by category.", duration_days=90
         )
-        access_services.access_request_approve(actor=users["sam"], access_request=pending, note="Fine for reporting.")
+        services.access_request_approve(actor=users["sam"], access_request=pending, note="Fine for reporting.")
     WebhookEndpoint.objects.get_or_create(
         name="IAM gateway (example)",
         defaults={

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from products.models import OutputPort
-from products.quality import services as quality_services
+from products.quality import services
 from products.quality.models import CheckResult, QualityCheck, QualityScoreSnapshot
 
 # (domain/slug/port, name, kind, column, params, dimension, severity)
@@ -157,9 +157,9 @@ def seed(users: dict) -> None:
         products[port.product_id] = port.product
     for product in products.values():
         _snapshots(product, now)
-        quality_services.quality_schedule_sync(product)
-        run = quality_services.quality_run_start(actor=None, product=product, trigger="schedule")
+        services.quality_schedule_sync(product)
+        run = services.quality_run_start(actor=None, product=product, trigger="schedule")
         # Run inline (no worker needed for the demo): the same services the Celery tasks call.
-        quality_services.quality_run_execute(run.pk)
+        services.quality_run_execute(run.pk)
         for check_id in run.check_ids:
-            quality_services.quality_check_record(run.pk, check_id)
+            services.quality_check_record(run.pk, check_id)
