@@ -1,7 +1,7 @@
 """Every read the council's pages and API need, always given the user. Lists cost a fixed number of queries."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Cast, Coalesce
 
 from governance import permissions
 from governance.models import Comment, Council, Proposal, Seat, Standard, Vote
@@ -103,8 +103,13 @@ def decision_log(*, user, council: Council):
     """The council's decision log: every governance transition and vote, oldest first (for exports)."""
     if not permissions.can_export_decision_log(user, council):
         return AuditEvent.objects.none()
+    # A proposal's rows follow the proposal's visibility: nobody outside the council reads an unopened draft's title.
+    visible_proposals = (
+        Proposal.objects.visible_to(user).filter(council=council).values(pk_text=Cast("pk", CharField()))
+    )
     return (
         AuditEvent.objects.filter(target_type__in=GOVERNANCE_TARGETS, data__council=council.pk)
+        .filter(~Q(target_type="governance.proposal") | Q(target_id__in=visible_proposals))
         .select_related("actor")
         .order_by("at", "id")
     )

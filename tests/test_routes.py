@@ -84,3 +84,6 @@ def test_route_answers_each_persona_as_designed(case, persona, world, client):
         f"{persona} {case.method.upper()} {path}: expected {expected}, got {response.status_code}: "
         f"{getattr(response, 'content', b'')[:300]!r}"
     )
+    if case.secret is not None and persona not in case.secret_readers:
+        content = b"".join(response) if getattr(response, "streaming", False) else response.content
+        assert case.secret(world).encode() not in content, f"{persona} {path} received {case.secret(world)!r}"

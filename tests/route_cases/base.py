@@ -34,6 +34,8 @@ class Case:
 
     ``anonymous`` and ``inactive`` default to a login redirect for pages and 401 for ``/api/`` paths.
     ``data`` is the POST/PATCH body (form-encoded for pages, JSON for the API).
+    ``secret`` names text only ``secret_readers`` may receive: for every other persona the response bytes must not
+    contain it (a draft's title in an export, another user's token name), whatever the status.
     """
 
     url_name: str
@@ -43,6 +45,8 @@ class Case:
     expect: dict[str, int] = field(default_factory=dict)
     data: Callable[[SimpleNamespace], dict] | dict | None = None
     note: str = ""
+    secret: Callable[[SimpleNamespace], str] | None = None
+    secret_readers: tuple[str, ...] = ()
 
     def status_for(self, persona: str, path: str) -> int:
         if persona in self.expect:

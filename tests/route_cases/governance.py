@@ -36,7 +36,7 @@ def build(world) -> None:
         )
 
     world.council = council
-    world.gov_draft = draft("A draft")
+    world.gov_draft = draft("Unopened draft on lineage depth")
     world.gov_open = services.proposal_open(actor=users["chair"], proposal=draft("Open for votes"))
     ready = services.proposal_open(actor=users["chair"], proposal=draft("Every seat voted"))
     for holder in (users["chair"], author):
@@ -152,8 +152,20 @@ CASES = [
     ),
     Case("governance:standard-list", lambda w: "/governance/standards/", 200),
     Case("governance:standard-detail", lambda w: f"/governance/standards/{w.gov_standard.code}/", 200),
-    Case("governance:decision-log-csv", lambda w: f"/governance/councils/{w.council.pk}/decisions.csv", 200),
-    Case("governance:decision-log-json", lambda w: f"/governance/councils/{w.council.pk}/decisions.json", 200),
+    Case(
+        "governance:decision-log-csv",
+        lambda w: f"/governance/councils/{w.council.pk}/decisions.csv",
+        200,
+        secret=lambda w: w.gov_draft.title,
+        secret_readers=MEMBERS,
+    ),
+    Case(
+        "governance:decision-log-json",
+        lambda w: f"/governance/councils/{w.council.pk}/decisions.json",
+        200,
+        secret=lambda w: w.gov_draft.title,
+        secret_readers=MEMBERS,
+    ),
     # API
     Case("council-list", lambda w: "/api/v1/councils/", 200),
     Case("council-detail", lambda w: f"/api/v1/councils/{w.council.pk}/", 200),
