@@ -11,6 +11,7 @@ from django.utils import timezone
 from glossary.models import ConflictFinding, Steward, Term, TermAlias, TermLink, TermRelation, name_key
 from portal.services import notify
 from products.models import SchemaField
+from products.permissions import can_view_product
 
 Status = Term.Status
 
@@ -21,7 +22,7 @@ def _field_label(field: SchemaField) -> str:
 
 
 def _current_findings() -> dict:
-    """What holds right now: ``{key: (kind, description, term ids, field id, domain ids)}``."""
+    """What holds right now: ``{key: (kind, description, term ids, field id, product id, domain ids)}``."""
     found: dict = {}
     live = Term.objects.filter(status__in=[Status.APPROVED, Status.DEPRECATED]).select_related("domain")
     by_key: dict = {}
@@ -45,6 +46,7 @@ def _current_findings() -> dict:
                     "“differs from” relation saying how they differ.",
                     [first.pk, second.pk],
                     None,
+                    None,
                     {first.domain_id, second.domain_id},
                 )
 
@@ -57,6 +59,7 @@ def _current_findings() -> dict:
     for alias in TermAlias.objects.filter(term__status=Status.APPROVED).select_related("term"):
         keys_to_terms.setdefault(alias.name_key, set()).add(alias.term)
     for link in links:
+        product_id = link.field.port.product_id if link.field_id else link.product_id
         target = (
             _field_label(link.field) if link.field_id else f"product {link.product.domain.slug}/{link.product.slug}"
         )
@@ -67,6 +70,7 @@ def _current_findings() -> dict:
                 f"{target} is linked to the deprecated term “{link.term.name}”.{replacement}",
                 [link.term_id],
                 link.field_id,
+                product_id,
                 {link.term.domain_id},
             )
         if not link.field_id:
@@ -80,6 +84,7 @@ def _current_findings() -> dict:
                     f"{target} is named like “{other.name}” but linked to “{link.term.name}”.",
                     [link.term_id, other.pk],
                     link.field_id,
+                    product_id,
                     {link.term.domain_id, other.domain_id},
                 )
     return found
@@ -100,7 +105,7 @@ def conflicts_detect() -> dict:
                 finding.save(update_fields=["resolved_at"])
                 resolved += 1
         fresh = []
-        for key, (kind, description, term_ids, field_id, domain_ids) in current.items():
+        for key, (kind, description, term_ids, field_id, product_id, domain_ids) in current.items():
             finding = existing.get(key)
             if finding is None:
                 try:
@@ -110,6 +115,7 @@ def conflicts_detect() -> dict:
                             key=key,
                             description=description,
                             field_id=field_id,
+                            product_id=product_id,
                             first_seen=now,
                             last_seen=now,
                         )
@@ -122,7 +128,8 @@ def conflicts_detect() -> dict:
                 if finding.resolved_at is not None:
                     reopened += 1
                 finding.last_seen, finding.resolved_at, finding.description = now, None, description
-                finding.save(update_fields=["last_seen", "resolved_at", "description"])
+                finding.product_id = product_id
+                finding.save(update_fields=["last_seen", "resolved_at", "description", "product"])
                 fresh.append((finding, domain_ids))
         for finding, domain_ids in fresh:
             _finding_notify(finding, domain_ids)
@@ -130,9 +137,13 @@ def conflicts_detect() -> dict:
 
 
 def _finding_notify(finding: ConflictFinding, domain_ids: set) -> None:
+    """Tell the stewards of the finding's domains (and the portal-wide ones), except those who may not see the
+    product it names: a draft's field is nobody's business outside its team."""
     domains = {pk for pk in domain_ids if pk}
     stewards = Steward.objects.filter(Q(domain__isnull=True) | Q(domain_id__in=domains)).values("user_id")
     recipients = get_user_model().objects.filter(is_active=True, pk__in=stewards)
+    if finding.product_id is not None:
+        recipients = [user for user in recipients if can_view_product(user, finding.product)]
     notify(
         recipients,
         kind="glossary.conflict",

@@ -291,6 +291,10 @@ class ConflictFinding(models.Model):
     field = models.ForeignKey(
         "products.SchemaField", null=True, blank=True, on_delete=models.CASCADE, related_name="glossary_findings"
     )
+    # The product a finding names (through its field or a product link): the finding is visible exactly when it is.
+    product = models.ForeignKey(
+        "products.DataProduct", null=True, blank=True, on_delete=models.CASCADE, related_name="glossary_findings"
+    )
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)

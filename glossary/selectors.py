@@ -261,9 +261,11 @@ def my_terms_in_progress(*, user, limit: int = 50) -> list[Term]:
 def conflict_list(*, user, include_resolved: bool = False):
     if not permissions.can_view_conflicts(user):
         return ConflictFinding.objects.none()
-    queryset = ConflictFinding.objects.prefetch_related(
-        Prefetch("terms", queryset=Term.objects.select_related("domain").order_by("name", "pk"))
-    ).order_by("-first_seen", "-pk")
+    queryset = (
+        ConflictFinding.objects.filter(Q(product__isnull=True) | Q(product__in=DataProduct.objects.visible_to(user)))
+        .prefetch_related(Prefetch("terms", queryset=Term.objects.select_related("domain").order_by("name", "pk")))
+        .order_by("-first_seen", "-pk")
+    )
     if not include_resolved:
         queryset = queryset.filter(resolved_at__isnull=True)
     return queryset

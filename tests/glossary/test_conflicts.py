@@ -44,6 +44,25 @@ def test_job_finds_each_kind_once_and_rerun_creates_nothing(conflicting, crm_ste
 
 
 @pytest.mark.django_db
+def test_a_finding_about_a_draft_reaches_only_stewards_who_may_see_the_draft(
+    crm, author, draft, crm_steward, enterprise_steward, client_for
+):
+    old = factories.TermFactory(name="Client Key", domain=crm, author=author, status="deprecated")
+    port = factories.OutputPortFactory(product=draft, name="secret_port")
+    factories.TermLinkFactory(term=old, field=factories.SchemaFieldFactory(port=port, name="client_key"))
+    conflicts.conflicts_detect()
+    finding = ConflictFinding.objects.get(kind="deprecated_link")
+    assert finding.product == draft
+    assert not Notification.objects.filter(kind="glossary.conflict").exists()  # neither steward is on the team
+    for steward in (crm_steward, enterprise_steward):
+        page = client_for(steward).get("/glossary/conflicts/")
+        api = client_for(steward).get("/api/v1/glossary/conflicts/")
+        assert page.status_code == api.status_code == 200
+        assert draft.slug.encode() not in page.content + api.content
+        assert client_for(steward).get(f"/api/v1/glossary/conflicts/{finding.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_finding_that_no_longer_holds_is_resolved(conflicting, crm_steward):
     conflicts.conflicts_detect()
     TermRelation.objects.create(

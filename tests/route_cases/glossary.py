@@ -37,6 +37,18 @@ def build(world) -> None:
     world.g_link = TermLink.objects.create(term=world.g_term, field=customer_id)
     world.g_email = SchemaField.objects.get(port=world.port, name="email")
     world.g_finding = ConflictFinding.objects.create(kind="same_name", key="same_name:test", description="Test.")
+    # A finding about the team's unpublished draft: stewards outside the team must not learn the draft exists.
+    world.g_draft_finding = ConflictFinding.objects.create(
+        kind="deprecated_link",
+        key="deprecated_link:draft",
+        description="sales/churn-scores · scores.score is linked to the deprecated term “Score”.",
+        field=SchemaField.objects.get(port=world.draft_port, name="score"),
+        product=world.draft,
+    )
+
+
+# Who may see the team's draft product (and so findings about it).
+DRAFT_READERS = ("owner", "member", "admin")
 
 
 def _term(attr: str, suffix: str = ""):
@@ -66,7 +78,14 @@ CASES = [
         note="anyone signed in drafts a term",
     ),
     Case("glossary:review-queue", lambda w: "/glossary/review/", 200),
-    Case("glossary:conflict-list", lambda w: "/glossary/conflicts/", 403, expect=ADMIN_STEWARD),
+    Case(
+        "glossary:conflict-list",
+        lambda w: "/glossary/conflicts/",
+        403,
+        expect=ADMIN_STEWARD,
+        secret=lambda w: "churn-scores",
+        secret_readers=DRAFT_READERS,
+    ),
     Case("glossary:term-import", lambda w: "/glossary/import/", 403, expect=ADMIN_STEWARD),
     Case(
         "glossary:term-import",
@@ -263,11 +282,25 @@ CASES = [
         method="delete",
         expect={"owner": 204, "member": 204, "admin": 204},
     ),
-    Case("glossary-conflict-list", lambda w: "/api/v1/glossary/conflicts/", 200, note="empty for non-stewards"),
+    Case(
+        "glossary-conflict-list",
+        lambda w: "/api/v1/glossary/conflicts/",
+        200,
+        note="empty for non-stewards",
+        secret=lambda w: "churn-scores",
+        secret_readers=DRAFT_READERS,
+    ),
     Case(
         "glossary-conflict-detail",
         lambda w: f"/api/v1/glossary/conflicts/{w.g_finding.pk}/",
         HIDDEN,
         expect=ADMIN_STEWARD,
+    ),
+    Case(
+        "glossary-conflict-detail",
+        lambda w: f"/api/v1/glossary/conflicts/{w.g_draft_finding.pk}/",
+        HIDDEN,
+        expect={"admin": 200},
+        note="about a draft: hidden from stewards outside its team",
     ),
 ]
