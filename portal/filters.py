@@ -1,5 +1,9 @@
+import copy
+
 import django_filters
 from django import forms
+from django.db import models
+from django_filters import rest_framework as drf_filters
 from drf_spectacular.utils import extend_schema_field
 
 
@@ -27,3 +31,20 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", ID_MAX)
         super().__init__(*args, **kwargs)
+
+
+class ScopedFilterSet(drf_filters.FilterSet):
+    """Filters a relation by id without looking the object up: ``?product=`` naming a product the caller may not see
+    answers exactly like one that does not exist (an empty list from the already visibility-scoped queryset), where
+    django-filter's default choice filter would tell the two apart (200 versus "select a valid choice")."""
+
+    FILTER_DEFAULTS = copy.deepcopy(drf_filters.FilterSet.FILTER_DEFAULTS)
+    FILTER_DEFAULTS.update(
+        {models.ForeignKey: {"filter_class": IdFilter}, models.OneToOneField: {"filter_class": IdFilter}}
+    )
+
+
+class FilterBackend(drf_filters.DjangoFilterBackend):
+    """The API's filter backend: ``filterset_fields`` are built on ``ScopedFilterSet``."""
+
+    filterset_base = ScopedFilterSet

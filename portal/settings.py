@@ -179,7 +179,7 @@ REST_FRAMEWORK = {
     # JSON in; file uploads (CSV imports) declare their own parsers on their action.
     "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.TextJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["portal.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from glossary.models import ConflictFinding, Term, TermAlias, TermLink, TermRelation
 from portal.api.fields import StrictCharField
+from products.api.fields import ProductField
 from products.models import DataProduct, Domain, SchemaField
 from products.permissions import product_editable_q
 
@@ -29,12 +30,6 @@ class EditableFieldField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         editable = DataProduct.objects.filter(product_editable_q(getattr(request, "user", None)))
         return SchemaField.objects.filter(port__product__in=editable).select_related("port__product")
-
-
-class EditableProductField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return DataProduct.objects.filter(product_editable_q(getattr(request, "user", None)))
 
 
 class AliasListField(serializers.ListField):
@@ -149,7 +144,7 @@ class TermRelationSerializer(serializers.ModelSerializer):
 class TermLinkSerializer(serializers.ModelSerializer):
     term = VisibleTermField(approved_only=True)
     field = EditableFieldField(required=False, allow_null=True)
-    product = EditableProductField(required=False, allow_null=True)
+    product = ProductField(scope="edit", required=False, allow_null=True)
 
     class Meta:
         model = TermLink

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from portal.api.fields import StrictCharField
 from products import permissions
+from products.api.fields import ProductField
 from products.models import DataProduct, Domain, LineageEdge, Membership, OutputPort, SchemaField, Subscription, Team
 
 User = get_user_model()
@@ -38,22 +39,8 @@ class SchemaFieldSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class UserScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A product reference the caller may only point at products they are allowed to ``scope`` (IDOR guard)."""
-
-    def __init__(self, *, scope: str, **kwargs):
-        self.scope = scope
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        scope_q = permissions.product_editable_q if self.scope == "edit" else permissions.product_visibility_q
-        return DataProduct.objects.filter(scope_q(user))
-
-
 class OutputPortSerializer(serializers.ModelSerializer):
-    product = UserScopedPrimaryKeyField(scope="edit")
+    product = ProductField(scope="edit")
     fields = SchemaFieldSerializer(many=True, required=False)
 
     class Meta:
@@ -155,7 +142,7 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
-    product = UserScopedPrimaryKeyField(scope="view")
+    product = ProductField(scope="view")
     team = TeamSlugField(slug_field="slug", required=False, allow_null=True)
     user = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -167,8 +154,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class LineageEdgeSerializer(serializers.ModelSerializer):
-    product = UserScopedPrimaryKeyField(scope="edit")
-    upstream = UserScopedPrimaryKeyField(scope="view", required=False, allow_null=True)
+    product = ProductField(scope="edit")
+    upstream = ProductField(scope="view", required=False, allow_null=True)
 
     class Meta:
         model = LineageEdge

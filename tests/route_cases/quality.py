@@ -116,11 +116,11 @@ CASES = [
     Case(
         "quality-run-list",
         lambda w: "/api/v1/quality-runs/",
-        404,
+        400,
         method="post",
         data=lambda w: {"product": w.draft.pk},
         expect={"owner": 202, "member": 202, "admin": 202},
-        note="draft",
+        note="draft: the id answers like one nobody holds",
     ),
     Case("quality-run-detail", lambda w: f"/api/v1/quality-runs/{w.quality_run.pk}/", 200),
     Case(

@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
 from governance.enforcement.models import EnforcementRun, Violation, Waiver
-from products.models import DataProduct
-from products.permissions import product_editable_q
+from products.api.fields import ProductField
 
 
 class ViolationSerializer(serializers.ModelSerializer):
@@ -25,17 +24,10 @@ class ViolationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScopedProductField(serializers.PrimaryKeyRelatedField):
-    """Only a product the caller's team edits (IDOR guard)."""
-
-    def get_queryset(self):
-        return DataProduct.objects.filter(product_editable_q(self.context["request"].user))
-
-
 class WaiverSerializer(serializers.ModelSerializer):
     """Status, requester and decision are read-only: they move only through ``approve`` / ``reject``."""
 
-    product = ScopedProductField()
+    product = ProductField(scope="edit")
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 

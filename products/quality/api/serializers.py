@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from products.models import DataProduct
+from products.api.fields import ProductField
 from products.quality.models import CheckRun, Incident, QualityCheck
 
 
@@ -40,7 +40,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class CheckRunSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=DataProduct.objects.all())
+    product = ProductField(scope="view")
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:

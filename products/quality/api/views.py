@@ -1,11 +1,10 @@
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, mixins, status, viewsets
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
-from portal.filters import StrictBooleanFilter
+from portal.filters import ScopedFilterSet, StrictBooleanFilter
 from products.models import DataProduct
 from products.quality import selectors, services
 from products.quality.api.serializers import (
@@ -64,7 +63,7 @@ class QualityCheckViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.quality_checks_visible(user=self.request.user)
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(ScopedFilterSet):
     open = StrictBooleanFilter(field_name="resolved_at", lookup_expr="isnull", label="Only open (true) or resolved")
 
     class Meta:
@@ -91,11 +90,7 @@ class CheckRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        product = DataProduct.objects.visible_to(request.user).filter(pk=serializer.validated_data["product"].pk)
-        product = product.first()
-        if product is None:
-            raise NotFound("No such product.")
-        run = services.quality_run_start(actor=request.user, product=product)
+        run = services.quality_run_start(actor=request.user, product=serializer.validated_data["product"])
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
