@@ -4,6 +4,10 @@
 asked otherwise, so any caller (a data preview, a quality check's custom SQL) cannot write and cannot run for
 ever. ``port_rows_read`` reads declared columns of a port's table with identifiers quoted by the driver's rules;
 values only ever travel as parameters.
+
+On PostgreSQL a quality check runs as its port's *checker*: a NOLOGIN role (``checker_role``) that may SELECT the
+port's table and nothing else, and a SECURITY DEFINER function owned by it (``checker_function``) through which
+custom SQL runs. ``products.access.provisioning`` creates both; ``products.quality.runner`` uses them.
 """
 
 import os
@@ -25,6 +29,25 @@ DEFAULT_TIMEOUT_MS = 5_000
 
 class WarehouseError(Exception):
     """The warehouse could not answer: not configured, unreachable, or the query failed (message is the DB's)."""
+
+
+def checker_role_prefix() -> str:
+    return getattr(settings, "MESH_CHECKER_ROLE_PREFIX", "mesh_checker_")
+
+
+def checker_schema() -> str:
+    return getattr(settings, "MESH_CHECKER_SCHEMA", "mesh_checks")
+
+
+def checker_role(port_id: int) -> str:
+    """The PostgreSQL role a quality check of port ``port_id`` runs as (one per port: a check reads its own port's
+    table only, never another port's in the same warehouse)."""
+    return f"{checker_role_prefix()}{int(port_id)}"
+
+
+def checker_function(port_id: int) -> tuple[str, str]:
+    """(schema, name) of the function, owned by the port's checker role, that runs a check's custom SQL."""
+    return checker_schema(), checker_role(port_id)
 
 
 def sqlite_path(warehouse: Warehouse) -> Path:

@@ -4,6 +4,8 @@ from portal.admin_tools import run_per_row
 from portal.services import audit_record
 from products.access import services
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
+from products.admin import WarehouseAdmin
+from products.models import Warehouse
 
 
 @admin.register(Clearance)
@@ -93,3 +95,22 @@ class AccessGrantAdmin(admin.ModelAdmin):
     @admin.action(description="Provision / deprovision now")
     def sync_selected(self, request, queryset):
         run_per_row(self, request, queryset, lambda obj: services.grant_provisioning_sync(obj.pk), "Synchronised")
+
+
+# The catalog registers warehouses; provisioning them is access's business, so the action is added here.
+admin.site.unregister(Warehouse)
+
+
+@admin.register(Warehouse)
+class ProvisionedWarehouseAdmin(WarehouseAdmin):
+    actions = ["provision_checkers"]
+
+    @admin.action(description="Provision the checker roles of quality checks")
+    def provision_checkers(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda warehouse: services.warehouse_checkers_provision(actor=request.user, warehouse=warehouse),
+            "Checker roles provisioned",
+        )

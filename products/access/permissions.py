@@ -5,7 +5,7 @@ membership of the owning team)."""
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.permissions import is_signed_in
+from portal.permissions import is_portal_admin, is_signed_in
 from products.access.models import AccessGrant
 from products.models import DataProduct, Membership
 from products.permissions import can_view_product, team_role
@@ -67,3 +67,8 @@ def can_read_port_data(user, port, *, now=None) -> bool:
     return AccessGrant.objects.filter(
         user=user, port=port, status=AccessGrant.Status.ACTIVE, expires_at__gt=now or timezone.now()
     ).exists()
+
+
+def can_provision_warehouse(user) -> bool:
+    """Creating roles and granting in a warehouse is the portal administrators' job."""
+    return is_portal_admin(user)

@@ -8,6 +8,13 @@ without unmasked PII gets SELECT on the view only; one with unmasked PII gets SE
 statement is idempotent (IF NOT EXISTS, GRANT/REVOKE are no-ops when repeated) and identifiers go through
 ``psycopg.sql``.
 
+Quality checks have their own roles: ``PostgresProvisioner.checkers_sync`` gives each connected port of a warehouse
+a NOLOGIN *checker* role (``products.warehouse.checker_role``, ``MESH_CHECKER_ROLE_PREFIX``, default
+``mesh_checker_<port id>``) that may SELECT that port's table and nothing else, granted to the warehouse's
+connecting user so the runner can ``SET ROLE`` to it, plus a SECURITY DEFINER function owned by the checker in the
+schema ``MESH_CHECKER_SCHEMA`` (default ``mesh_checks``) through which custom SQL runs. Privileges and functions of
+checkers whose port left the warehouse or changed table are taken back.
+
 ``WebhookProvisioner`` records ``grant.provisioned`` / ``grant.deprovisioned`` through the catalog's outbox
 (``products.webhooks``), in the same transaction as the grant's state, with an event key derived from the grant's
 state (a second run writes nothing new).
@@ -20,7 +27,15 @@ from django.conf import settings
 
 from products.access.models import AccessGrant
 from products.models import OutputPort, Warehouse, WebhookEndpoint
-from products.warehouse import WarehouseError, split_table, warehouse_connection
+from products.warehouse import (
+    WarehouseError,
+    checker_function,
+    checker_role,
+    checker_role_prefix,
+    checker_schema,
+    split_table,
+    warehouse_connection,
+)
 from products.webhooks import webhook_event_record
 
 logger = logging.getLogger(__name__)
@@ -164,6 +179,99 @@ class PostgresProvisioner(Provisioner):
                 yield sql.SQL("REVOKE SELECT ON {} FROM {}").format(sql.Identifier(view_schema, view), role)
 
         self._run(statements)
+
+    # Runs one check's SQL as its owner, the checker role. Inside a SECURITY DEFINER function PostgreSQL refuses
+    # to change the role (``set_config('role', …)``), so the statement cannot take back the connecting user's
+    # rights; FOR … IN EXECUTE opens a cursor, so it runs exactly one query. Returns the first row as JSON.
+    CHECKER_FUNCTION_BODY = """
+DECLARE
+    first_row record;
+BEGIN
+    FOR first_row IN EXECUTE statement LOOP
+        RETURN row_to_json(first_row)::text;
+    END LOOP;
+    RETURN NULL;
+END
+"""
+
+    def checkers_sync(self, ports, *, elsewhere: frozenset[str] = frozenset()) -> list[str]:
+        """Give each of ``ports`` (this warehouse's ports) its checker role and function, and take back from every
+        other checker role what it holds here, except the roles named in ``elsewhere`` (ports of other
+        warehouses, which may share this database). Returns the checker roles provisioned."""
+        from psycopg import sql
+
+        ports = [port for port in ports if port.table]
+        wanted = {}  # (schema, table) per checker role
+        for port in ports:
+            schema, table = split_table(port.table)
+            wanted[checker_role(port.pk)] = (schema or "public", table)
+        function_schema = sql.Identifier(checker_schema())
+
+        def statements(cursor):
+            yield sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(function_schema)
+            for port in ports:
+                role_name = checker_role(port.pk)
+                role = sql.Identifier(role_name)
+                schema, table = wanted[role_name]
+                function = sql.Identifier(*checker_function(port.pk))
+                self._ensure_role(cursor, role_name)
+                yield sql.SQL("GRANT {} TO CURRENT_USER").format(role)  # so the runner may SET ROLE to it
+                yield sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role)
+                yield sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(schema, table), role)
+                # The function's owner needs CREATE on its schema at the moment it becomes the owner, no longer.
+                yield sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(function_schema, role)
+                yield sql.SQL(
+                    "CREATE OR REPLACE FUNCTION {}(statement text) RETURNS text LANGUAGE plpgsql VOLATILE "
+                    "SECURITY DEFINER AS {}"
+                ).format(function, sql.Literal(self.CHECKER_FUNCTION_BODY))
+                yield sql.SQL("ALTER FUNCTION {}(text) OWNER TO {}").format(function, role)
+                yield sql.SQL("REVOKE ALL ON FUNCTION {}(text) FROM PUBLIC").format(function)
+                yield sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(function_schema, role)
+            yield from self._checkers_stale(cursor, wanted, elsewhere)
+
+        self._run(statements)
+        return sorted(wanted)
+
+    @staticmethod
+    def _is_checker(role_name: str) -> bool:
+        prefix = checker_role_prefix()
+        return role_name.startswith(prefix) and role_name[len(prefix) :].isdigit()
+
+    def _checkers_stale(self, cursor, wanted: dict, elsewhere: frozenset[str]):
+        """REVOKE what checker roles hold here beyond their port's table and schema; DROP functions of checkers
+        whose port is not in this warehouse any more."""
+        from psycopg import sql
+
+        def stale(role_name: str) -> bool:
+            return self._is_checker(role_name) and role_name not in elsewhere
+
+        cursor.execute(
+            "SELECT n.nspname, c.relname, r.rolname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee "
+            "WHERE a.privilege_type = 'SELECT'"
+        )
+        for schema, table, role_name in cursor.fetchall():
+            if stale(role_name) and wanted.get(role_name) != (schema, table):
+                yield sql.SQL("REVOKE SELECT ON {} FROM {}").format(
+                    sql.Identifier(schema, table), sql.Identifier(role_name)
+                )
+        cursor.execute(
+            "SELECT n.nspname, r.rolname FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a "
+            "JOIN pg_roles r ON r.oid = a.grantee WHERE a.privilege_type = 'USAGE'"
+        )
+        for schema, role_name in cursor.fetchall():
+            kept = role_name in wanted and schema in (checker_schema(), wanted[role_name][0])
+            if stale(role_name) and not kept:
+                yield sql.SQL("REVOKE USAGE ON SCHEMA {} FROM {}").format(
+                    sql.Identifier(schema), sql.Identifier(role_name)
+                )
+        cursor.execute(
+            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s",
+            [checker_schema()],
+        )
+        for (name,) in cursor.fetchall():
+            if stale(name) and name not in wanted:
+                yield sql.SQL("DROP FUNCTION IF EXISTS {}(text)").format(sql.Identifier(checker_schema(), name))
 
 
 def _event_key(grant: AccessGrant) -> str:

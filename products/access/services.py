@@ -20,8 +20,9 @@ from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify, task_enqueue_on_commit
 from products.access import permissions
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
-from products.access.provisioning import ProvisioningError, provisioners_for
-from products.models import Classification, DataProduct, Membership, OutputPort
+from products.access.provisioning import PostgresProvisioner, ProvisioningError, provisioners_for
+from products.models import Classification, DataProduct, Membership, OutputPort, Warehouse
+from products.warehouse import checker_role
 
 RequestStatus = AccessRequest.Status
 GrantStatus = AccessGrant.Status
@@ -474,3 +475,26 @@ def grants_needing_sync():
         Q(status=GrantStatus.ACTIVE, provisioning_state__in=[Provisioning.PENDING, Provisioning.FAILED])
         | (~Q(status=GrantStatus.ACTIVE) & ~Q(provisioning_state=Provisioning.DEPROVISIONED))
     )
+
+
+def warehouse_checkers_provision(*, actor, warehouse: Warehouse) -> list[str]:
+    """Give every port of a PostgreSQL ``warehouse`` its checker role, the only rights its quality checks run
+    with (see ``PostgresProvisioner.checkers_sync``); returns the roles. Safe to run again: an administrator runs
+    it after connecting ports (admin action on the warehouse). Refuses, naming the reason, when the warehouse is
+    not PostgreSQL or the warehouse refused a statement."""
+    require(permissions.can_provision_warehouse(actor), "Only portal administrators provision warehouses.")
+    if warehouse.engine != Warehouse.Engine.POSTGRESQL:
+        raise DomainError("Only PostgreSQL warehouses have checker roles; SQLite checks are confined in the portal.")
+    ports = list(OutputPort.objects.filter(warehouse=warehouse).exclude(table="").order_by("pk"))
+    elsewhere = frozenset(
+        checker_role(port_id)
+        for port_id in OutputPort.objects.filter(warehouse__engine=Warehouse.Engine.POSTGRESQL)
+        .exclude(warehouse=warehouse)
+        .values_list("pk", flat=True)
+    )
+    try:
+        roles = PostgresProvisioner(warehouse).checkers_sync(ports, elsewhere=elsewhere)
+    except ProvisioningError as error:
+        raise DomainError(f"The warehouse refused: {error}") from error
+    audit_record(actor=actor, action="warehouse.checkers_provision", target=warehouse, data={"ports": len(roles)})
+    return roles

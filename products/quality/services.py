@@ -40,8 +40,9 @@ QUALITY_CHECK_FIELDS = ("name", "kind", "port", "column", "params", "severity", 
 
 @transaction.atomic
 def quality_check_save(*, actor, product: DataProduct, check=None, **data):
-    """Create or change a check of ``product``. The port must be the product's own; params are validated per
-    kind; custom SQL must be one SELECT. Refusals are DomainErrors naming the field."""
+    """Create or change a check of ``product``. The port must be the product's own, and every check but a pushed
+    one needs it (a check reads its port's table and nothing else); params are validated per kind; custom SQL
+    must be one SELECT. Refusals are DomainErrors naming the field."""
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
     require(permissions.can_manage_quality_checks(actor, product), "Only the owning team manages its checks.")
     unknown = set(data) - set(QUALITY_CHECK_FIELDS)
@@ -55,7 +56,7 @@ def quality_check_save(*, actor, product: DataProduct, check=None, **data):
         setattr(check, name, value)
     if check.port_id and not OutputPort.objects.filter(pk=check.port_id, product=product).exists():
         raise DomainError("Choose one of this product's ports.", field="port")
-    if check.kind != "external" and check.kind != "custom_sql" and check.port_id is None:
+    if check.kind != Kind.EXTERNAL and check.port_id is None:  # custom SQL too: it may read its port's table only
         raise DomainError("This kind of check runs on a port's table: choose a port.", field="port")
     check.params = params_validate(check.kind, check.column or "", check.params or {})
     if QualityCheck.objects.filter(product=product, name=check.name).exclude(pk=check.pk).exists():

@@ -32,7 +32,7 @@ def _q(w, suffix: str = "", product=None) -> str:
 CUSTOM_SQL = {
     "name": "positive",
     "kind": "custom_sql",
-    "params": '{"sql": "SELECT COUNT(*) FROM customer_360", "operator": ">", "threshold": 0}',
+    "params": '{"sql": "SELECT COUNT(*) FROM {table}", "operator": ">", "threshold": 0}',
     "severity": "warning",
     "dimension": "coverage",
     "enabled": "on",
@@ -47,7 +47,7 @@ CASES = [
         lambda w: _q(w, "checks/new/"),
         403,
         method="post",
-        data=CUSTOM_SQL,
+        data=lambda w: {**CUSTOM_SQL, "port": w.port.pk},  # custom SQL reads its port's table: it needs one
         expect=TEAM_REDIRECT,
     ),
     Case(
@@ -63,7 +63,7 @@ CASES = [
         lambda w: _q(w, f"checks/{w.quality_check.pk}/edit/"),
         403,
         method="post",
-        data=lambda w: {**CUSTOM_SQL, "name": "rows"},
+        data=lambda w: {**CUSTOM_SQL, "name": "rows", "port": w.port.pk},
         expect=TEAM_REDIRECT,
     ),
     Case(

@@ -109,11 +109,13 @@ def test_run_checks_now_on_an_invisible_draft_is_404(client_for, analyst, draft)
 
 
 def test_check_form_refuses_custom_sql_delete_naming_the_field(client_for, owner, product):
+    port = factories.OutputPortFactory(product=product, name="stock")
     response = client_for(owner).post(
         _page(product, "quality/checks/new/"),
         {
             "name": "evil",
             "kind": "custom_sql",
+            "port": port.pk,
             "params": '{"sql": "DELETE FROM t", "operator": ">", "threshold": 0}',
             "severity": "warning",
             "dimension": "accuracy",
@@ -121,6 +123,22 @@ def test_check_form_refuses_custom_sql_delete_naming_the_field(client_for, owner
     )
     assert response.status_code == 200
     assert "single SELECT" in str(response.context["form"].errors["params"])
+
+
+def test_check_form_refuses_custom_sql_without_a_port_naming_the_field(client_for, owner, product):
+    response = client_for(owner).post(
+        _page(product, "quality/checks/new/"),
+        {
+            "name": "portless",
+            "kind": "custom_sql",
+            "params": '{"sql": "SELECT COUNT(*) FROM {table}", "operator": ">", "threshold": 0}',
+            "severity": "warning",
+            "dimension": "accuracy",
+        },
+    )
+    assert response.status_code == 200
+    assert "choose a port" in str(response.context["form"].errors["port"])
+    assert not product.quality_checks.filter(name="portless").exists()
 
 
 # --- push API -----------------------------------------------------------------------------------------------------
