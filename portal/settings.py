@@ -228,7 +228,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         }
     )
 # Autodiscovery finds ``<app>.tasks``; the jobs of the apps' packages are listed here.
-CELERY_IMPORTS = ["products.access.tasks", "products.quality.tasks", "governance.enforcement.tasks"]
+CELERY_IMPORTS = [
+    "products.access.tasks",
+    "products.quality.tasks",
+    "products.contracts.tasks",
+    "governance.enforcement.tasks",
+]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -260,3 +265,7 @@ LOGGING = {
 
 # --- Mesh Portal ------------------------------------------------------------------------------------------------
 MESH_URN_PREFIX = os.environ.get("MESH_URN_PREFIX", "urn:mesh")
+# Days of notice consumers get before a breaking change or a retirement, unless the council set a longer one.
+MESH_NOTICE_DAYS = int(os.environ.get("MESH_NOTICE_DAYS", "30"))
+# Members of this group review declassifications (with the glossary's stewards) and record clearances.
+MESH_DATA_PROTECTION_GROUP = os.environ.get("MESH_DATA_PROTECTION_GROUP", "Data protection")

@@ -11,7 +11,7 @@ class ProductsConfig(AppConfig):
 
     name = "products"
     verbose_name = "Data products"
-    packages = ("products.access", "products.quality")
+    packages = ("products.access", "products.quality", "products.contracts")
 
     def import_models(self) -> None:
         super().import_models()
@@ -20,6 +20,7 @@ class ProductsConfig(AppConfig):
 
     def ready(self) -> None:
         from products import signals  # noqa: F401
+        from products.contracts import receivers  # noqa: F401
         from products.quality.api import schema  # noqa: F401 - registers the ingest tokens' OpenAPI extension
 
         for package in self.packages:

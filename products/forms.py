@@ -1,7 +1,7 @@
 from django import forms
 from django.forms import formset_factory
 
-from products.models import DataProduct, OutputPort, SchemaField
+from products.models import SCHEMA_COLUMN_KEYS, DataProduct, OutputPort, SchemaField
 from products.permissions import teams_user_may_own_for
 
 
@@ -69,7 +69,7 @@ class SchemaFieldForm(forms.ModelForm):
 
     class Meta:
         model = SchemaField
-        fields = ["name", "data_type", "description", "nullable", "classification"]
+        fields = list(SCHEMA_COLUMN_KEYS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +100,7 @@ def schema_rows(formset) -> list[dict]:
         data = form.cleaned_data
         if not data or data.get("DELETE") or not data.get("name"):
             continue
-        rows.append({key: data[key] for key in ("name", "data_type", "description", "nullable", "classification")})
+        rows.append({key: data[key] for key in SCHEMA_COLUMN_KEYS})
     return rows
 
 
@@ -127,3 +127,9 @@ class LineageForm(forms.Form):
 
 class TransitionForm(forms.Form):
     comment = forms.CharField(max_length=1000, required=False)
+    sunset_at = forms.DateField(
+        required=False,
+        label="Sunset",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Deprecating: the last day consumers can rely on the product (empty: the end of the notice period).",
+    )

@@ -169,6 +169,8 @@ class DataProduct(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the product is deprecated: consumers have until then; retirement waits for it.
+    sunset_at = models.DateTimeField(null=True, blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)  # maintained on PostgreSQL; FTS5 on SQLite
 
     objects = DataProductQuerySet.as_manager()
@@ -247,6 +249,10 @@ class OutputPort(models.Model):
         return f"{self.product} / {self.name}"
 
 
+# What a column promises its consumers: what forms, the API, schema versions and contracts carry, in this order.
+SCHEMA_COLUMN_KEYS = ("name", "data_type", "nullable", "primary_key", "classification", "description")
+
+
 class SchemaField(models.Model):
     class Classification(models.TextChoices):
         NONE = "", "Not classified"
@@ -259,6 +265,7 @@ class SchemaField(models.Model):
     data_type = models.CharField(max_length=50, default="string")
     description = models.CharField(max_length=500, blank=True)
     nullable = models.BooleanField(default=True)
+    primary_key = models.BooleanField(default=False, help_text="Part of the port's primary key.")
     classification = models.CharField(max_length=16, choices=Classification.choices, blank=True, default="")
     position = models.PositiveIntegerField(default=0)
 

@@ -177,3 +177,16 @@ def home_summary(*, user) -> dict:
         "subscriptions": subscriptions,
         "recent_products": recent,
     }
+
+
+def inputs_ending(*, user, product: DataProduct) -> list[DataProduct]:
+    """The products this one reads from that are deprecated (with their sunset) or retired: its owners must move."""
+    return list(
+        DataProduct.objects.visible_to(user)
+        .filter(
+            outputs__product=product,
+            status__in=[DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED],
+        )
+        .select_related("domain")
+        .order_by("name", "pk")
+    )

@@ -9,9 +9,24 @@ from django.utils.text import slugify
 from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record
 from products import permissions
-from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Tag, Team
+from products.models import (
+    SCHEMA_COLUMN_KEYS,
+    DataProduct,
+    LineageEdge,
+    OutputPort,
+    SchemaField,
+    Subscription,
+    Tag,
+    Team,
+)
 from products.search import index_batch
-from products.signals import product_publish_validate
+from products.signals import (
+    port_schema_changed,
+    port_schema_validate,
+    product_publish_validate,
+    product_status_changed,
+    product_status_validate,
+)
 
 Status = DataProduct.Status
 
@@ -127,11 +142,13 @@ def product_change_status(
     if to_status == Status.PUBLISHED:
         # Apps that set standards refuse here, with the list of failures (governance's publish gate).
         product_publish_validate.send(sender=DataProduct, product=product)
+    # Contracts refuse a deprecation without enough notice and a retirement before the sunset (and set it).
+    product_status_validate.send(sender=DataProduct, product=product, to_status=to_status, actor=actor, data=data)
     from_status = product.status
     product.status = to_status
     if to_status == Status.PUBLISHED and product.published_at is None:
         product.published_at = timezone.now()
-    product.save(update_fields=["status", "published_at", "updated_at"])
+    product.save(update_fields=["status", "published_at", "sunset_at", "updated_at"])
     audit_record(
         actor=actor,
         action=f"product.{to_status}",
@@ -141,6 +158,9 @@ def product_change_status(
         comment=comment,
         data=data,
     )
+    product_status_changed.send(
+        sender=DataProduct, product=product, from_status=from_status, to_status=to_status, actor=actor, data=data
+    )
     return product
 
 
@@ -148,50 +168,92 @@ def product_publish(*, actor, product: DataProduct, comment: str = "") -> DataPr
     return product_change_status(actor=actor, product=product, to_status=Status.PUBLISHED, comment=comment)
 
 
-def product_deprecate(*, actor, product: DataProduct, comment: str = "") -> DataProduct:
-    return product_change_status(actor=actor, product=product, to_status=Status.DEPRECATED, comment=comment)
+def product_deprecate(*, actor, product: DataProduct, comment: str = "", sunset_at=None) -> DataProduct:
+    return product_change_status(
+        actor=actor,
+        product=product,
+        to_status=Status.DEPRECATED,
+        comment=comment,
+        data={"sunset_at": sunset_at.isoformat()} if sunset_at else None,
+    )
 
 
 def product_retire(*, actor, product: DataProduct, comment: str = "") -> DataProduct:
     return product_change_status(actor=actor, product=product, to_status=Status.RETIRED, comment=comment)
 
 
+def port_columns(port: OutputPort) -> list[dict]:
+    """A port's columns as stored, in order, each with every ``SCHEMA_COLUMN_KEYS`` key."""
+    return [{key: getattr(field, key) for key in SCHEMA_COLUMN_KEYS} for field in port.fields.all()]
+
+
+def columns_after(before: list[dict], fields: list[dict]) -> list[dict]:
+    """The columns ``fields`` proposes: each row over the column of that name as it stands (or the defaults)."""
+    current = {column["name"]: column for column in before}
+    defaults = {key: SchemaField._meta.get_field(key).get_default() for key in SCHEMA_COLUMN_KEYS}
+    return [{**defaults, **current.get(item["name"], {}), **item} for item in fields]
+
+
 @transaction.atomic
 def port_save(
     *, actor, product: DataProduct, port: OutputPort | None = None, fields: list[dict] | None = None, **data
 ) -> OutputPort:
-    """Create or update an output port; when ``fields`` is given it becomes the port's whole schema, in order."""
+    """Create or update an output port; when ``fields`` is given it becomes the port's whole schema, in order.
+
+    ``actor`` None is the portal's own job (a scheduled schema change reaching its date). Contracts check the change
+    (``port_schema_validate``: breaking changes need a major version, declassifications wait for review) and
+    record the version (``port_schema_changed``)."""
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
-    require(permissions.can_edit_product(actor, product), NOT_YOURS)
+    if actor is not None:
+        require(permissions.can_edit_product(actor, product), NOT_YOURS)
     if product.status == Status.RETIRED:
         raise DomainError("A retired product can no longer be edited.")
     creating = port is None
     port = port or OutputPort(product=product)
     if port.product_id != product.pk:
         raise DomainError("This port belongs to another product.", field="port")
+    before = None if creating else port_columns(port)
+    previous_version = None if creating else OutputPort.objects.values_list("version", flat=True).get(pk=port.pk)
     for name, value in data.items():
         setattr(port, name, value)
     port.full_clean(validate_unique=False)
     if OutputPort.objects.filter(product=product, name=port.name).exclude(pk=port.pk).exists():
         raise DomainError(f"This product already has a port named “{port.name}”.", field="name")
+    if fields is not None:
+        fields = [dict(item) for item in fields]
+        names = [item["name"] for item in fields]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise DomainError(f"Field names must be unique in a port: {', '.join(duplicates)}.", field="fields")
+    after = columns_after(before or [], fields) if fields is not None else before or []
+    held: dict = {}
+    for _receiver, answer in port_schema_validate.send(
+        sender=OutputPort, port=port, actor=actor, before=before, after=after, previous_version=previous_version
+    ):
+        held.update((answer or {}).get("hold", {}))
+    if held and fields is not None:
+        for item in fields:
+            if item["name"] in held:
+                item["classification"] = held[item["name"]]
     port.save()
     if fields is not None:
         with index_batch():
             _port_schema_replace(port, fields)
+    stored = port_columns(port)
     audit_record(
         actor=actor,
         action="port.create" if creating else "port.update",
         target=product,
         data={"port": port.name, "version": port.version},
     )
+    port_schema_changed.send(
+        sender=OutputPort, port=port, actor=actor, before=before, after=stored, previous_version=previous_version
+    )
     return port
 
 
 def _port_schema_replace(port: OutputPort, fields: list[dict]) -> None:
     names = [item["name"] for item in fields]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise DomainError(f"Field names must be unique in a port: {', '.join(duplicates)}.", field="fields")
     port.fields.exclude(name__in=names).delete()
     existing = {field.name: field for field in port.fields.all()}
     for position, item in enumerate(fields):

@@ -12,6 +12,26 @@ from products.search import search_index_update
 # the catalog asks, and the apps that set standards (governance) answer, without the catalog knowing them.
 product_publish_validate = Signal()
 
+# Sent inside ``port_save``'s transaction, the product row locked, before a port's schema or version is written
+# (kwargs: ``port`` with its new attributes set but unsaved, ``actor`` (None: the portal's own job), ``before``
+# (the columns as stored, None for a new port), ``after`` (the columns proposed), ``previous_version``). A receiver
+# refuses by raising ``DomainError`` naming the field; it may answer a dict ``{"hold": {column: classification}}``
+# to keep a column's stricter classification while a declassification waits for review.
+port_schema_validate = Signal()
+
+# Sent after the port and its columns are written, in the same transaction (kwargs: ``port``, ``actor``,
+# ``before``, ``after`` as stored, ``previous_version``).
+port_schema_changed = Signal()
+
+# Sent inside ``product_change_status``'s transaction before the status changes (kwargs: ``product``,
+# ``to_status``, ``actor``, ``data``, the transition's extra details such as a sunset date). Refuse by raising
+# ``DomainError``.
+product_status_validate = Signal()
+
+# Sent after a lifecycle move, in the same transaction (kwargs: ``product``, ``from_status``, ``to_status``,
+# ``actor``, ``data``): the access package revokes grants on retirement, contracts tells consumers.
+product_status_changed = Signal()
+
 
 @receiver(post_save, sender=DataProduct)
 @receiver(post_delete, sender=DataProduct)

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -77,6 +79,7 @@ def product_detail(request, domain: str, slug: str):
         "my_subscription": selectors.product_user_subscription(user=request.user, product=product),
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
+        "ending_inputs": selectors.inputs_ending(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
 
@@ -113,10 +116,7 @@ def product_edit(request, domain: str, slug: str):
 
 
 def _port_editor(request, product: DataProduct, port: OutputPort | None):
-    initial_rows = [
-        {key: getattr(field, key) for key in ("name", "data_type", "description", "nullable", "classification")}
-        for field in (port.fields.all() if port else [])
-    ]
+    initial_rows = services.port_columns(port) if port else []
     form = OutputPortForm(request.POST or None, instance=port or OutputPort(product=product))
     formset = SchemaFieldFormSet(request.POST or None, initial=initial_rows, prefix="fields")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -172,9 +172,18 @@ def product_transition(request, domain: str, slug: str, to_status: str):
     if to_status not in DataProduct.Status.values:
         raise Http404("No such status")
     form = TransitionForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect(product.get_absolute_url())
+    sunset = form.cleaned_data["sunset_at"]
+    data = None
+    if sunset and to_status == DataProduct.Status.DEPRECATED:
+        end_of_day = datetime.combine(sunset, time(23, 59), tzinfo=UTC)
+        data = {"sunset_at": end_of_day.isoformat()}
     try:
-        services.product_change_status(actor=request.user, product=product, to_status=to_status, comment=comment)
+        services.product_change_status(
+            actor=request.user, product=product, to_status=to_status, comment=form.cleaned_data["comment"], data=data
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -4,7 +4,17 @@ from rest_framework import serializers
 from portal.api.fields import StrictCharField
 from products import permissions
 from products.api.fields import ProductField
-from products.models import DataProduct, Domain, LineageEdge, Membership, OutputPort, SchemaField, Subscription, Team
+from products.models import (
+    SCHEMA_COLUMN_KEYS,
+    DataProduct,
+    Domain,
+    LineageEdge,
+    Membership,
+    OutputPort,
+    SchemaField,
+    Subscription,
+    Team,
+)
 
 User = get_user_model()
 
@@ -35,7 +45,7 @@ class TeamSerializer(serializers.ModelSerializer):
 class SchemaFieldSerializer(serializers.ModelSerializer):
     class Meta:
         model = SchemaField
-        fields = ["name", "data_type", "description", "nullable", "classification"]
+        fields = list(SCHEMA_COLUMN_KEYS)
         extra_kwargs = {"name": {"validators": []}}
 
 

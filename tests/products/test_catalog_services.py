@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from portal.errors import DomainError, TransitionNotAllowed
 from portal.models import AuditEvent
@@ -83,7 +86,8 @@ def test_deleting_a_product_deletes_its_object_permissions(product):
     ],
 )
 def test_lifecycle_allows_only_legal_moves(owner, team, start, target, allowed):
-    product = factories.publishable(factories.DataProductFactory(owner_team=team, status=start))
+    sunset = timezone.now() - timedelta(days=1) if start == "deprecated" else None  # its notice has run out
+    product = factories.publishable(factories.DataProductFactory(owner_team=team, status=start, sunset_at=sunset))
     if allowed:
         services.product_change_status(actor=owner, product=product, to_status=target)
         product.refresh_from_db()
@@ -117,10 +121,10 @@ def test_port_schema_is_replaced_in_order(owner, product):
         fields=[{"name": "order_id", "data_type": "bigint"}, {"name": "email", "classification": "pii"}],
     )
     services.port_save(
-        actor=owner, product=product, port=port, version="1.1.0", fields=[{"name": "email"}, {"name": "total"}]
+        actor=owner, product=product, port=port, version="2.0.0", fields=[{"name": "email"}, {"name": "total"}]
     )
     port.refresh_from_db()
-    assert port.version == "1.1.0"
+    assert port.version == "2.0.0"  # order_id removed: a breaking change takes a new major
     assert [field.name for field in port.fields.all()] == ["email", "total"]
 
 

@@ -1,0 +1,61 @@
+"""Who may do what to a port's contract: one function per decision, called by pages, the API, the admin and jobs."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from portal.permissions import is_portal_admin, is_signed_in
+from products.contracts.models import Declassification, SchemaVersion
+from products.permissions import can_edit_product, can_view_product
+
+# Other apps name who else reviews a column's declassification (the glossary: stewards of the product's domain).
+_reviewer_sources: list[Callable] = []
+
+
+def declassification_reviewers_register(source: Callable) -> None:
+    """``source(declassification)`` answers a queryset of the users who may also review it."""
+    if source not in _reviewer_sources:
+        _reviewer_sources.append(source)
+
+
+def declassification_reviewers(declassification: Declassification):
+    """Everyone who may review ``declassification``: admins, data-protection officers and registered reviewers,
+    less the person who asked."""
+    users = get_user_model().objects.filter(is_active=True)
+    chosen = Q(is_superuser=True) | Q(groups__name=settings.MESH_DATA_PROTECTION_GROUP)
+    for source in _reviewer_sources:
+        chosen |= Q(pk__in=source(declassification).values("pk"))
+    return users.filter(chosen).exclude(pk=declassification.requested_by_id).distinct()
+
+
+def is_data_protection_officer(user) -> bool:
+    return is_signed_in(user) and user.groups.filter(name=settings.MESH_DATA_PROTECTION_GROUP).exists()
+
+
+def can_view_schema_versions(user, product) -> bool:
+    return can_view_product(user, product)
+
+
+def can_schedule_schema_change(user, product) -> bool:
+    return can_edit_product(user, product)
+
+
+def can_cancel_schema_change(user, version: SchemaVersion) -> bool:
+    return can_edit_product(user, version.port.product)
+
+
+def can_review_declassification(user, declassification: Declassification) -> bool:
+    """A steward or data-protection officer (or an admin), never the person who asked: four eyes."""
+    if not is_signed_in(user) or declassification.requested_by_id == user.pk:
+        return False
+    if is_portal_admin(user) or is_data_protection_officer(user):
+        return True
+    return any(source(declassification).filter(pk=user.pk).exists() for source in _reviewer_sources)
+
+
+def can_withdraw_declassification(user, declassification: Declassification) -> bool:
+    return is_signed_in(user) and (
+        declassification.requested_by_id == user.pk or can_edit_product(user, declassification.field.port.product)
+    )
