@@ -7,10 +7,15 @@ class GlossaryConfig(AppConfig):
 
     def ready(self) -> None:
         from glossary import receivers, signals  # noqa: F401
-        from glossary.permissions import is_steward
+        from glossary.permissions import declassification_stewards, declassifications_stewarded_q, is_steward
         from governance.models import Proposal
         from governance.permissions import proposal_drafters_register
+        from products.contracts.permissions import declassification_reviewers_register
 
         receivers.connect_governance()
         # Stewards put a term before the council without holding a seat.
         proposal_drafters_register(Proposal.Kind.ADOPT_TERM, is_steward)
+        # Stewards review lowering a column's classification, with the data-protection officers.
+        declassification_reviewers_register(
+            reviewers=declassification_stewards, reviewable_q=declassifications_stewarded_q
+        )

@@ -136,3 +136,21 @@ def can_import_terms(user) -> bool:
 
 def can_view_conflicts(user) -> bool:
     return is_signed_in(user) and (user.is_superuser or is_steward(user))
+
+
+def declassification_stewards(declassification):
+    """Stewards who review lowering a column's classification: those of the product's domain and enterprise-wide
+    ones (registered with the contracts package in apps.py)."""
+    from django.contrib.auth import get_user_model
+
+    domain_id = declassification.field.port.product.domain_id
+    stewards = Steward.objects.filter(Q(domain__isnull=True) | Q(domain_id=domain_id)).values("user_id")
+    return get_user_model().objects.filter(pk__in=stewards)
+
+
+def declassifications_stewarded_q(user) -> Q:
+    """The declassification requests ``user`` reviews as a steward, as a filter over requests."""
+    domains = steward_domain_ids(user)
+    if None in domains:
+        return Q()
+    return Q(field__port__product__domain_id__in=domains) if domains else Q(pk__in=[])

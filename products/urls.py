@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.product_create, name="product-create"),
     path("", include("products.access.urls")),
     path("", include("products.quality.urls")),
+    path("", include("products.contracts.urls")),
     path("<slug:domain>/<slug:slug>/", views.product_detail, name="product-detail"),
     path("<slug:domain>/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path(

@@ -10,6 +10,7 @@ from governance.api.urls import register_routes as governance_routes
 from portal.api.views import NotificationViewSet
 from products.access.api.urls import register_routes as access_routes
 from products.api.urls import register_routes as product_routes
+from products.contracts.api.urls import register_routes as contract_routes
 from products.quality.api.urls import register_routes as quality_routes
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 product_routes(router)
 access_routes(router)
 quality_routes(router)
+contract_routes(router)
 governance_routes(router)
 glossary_routes(router)
 

@@ -10,14 +10,27 @@ from portal.permissions import is_portal_admin, is_signed_in
 from products.contracts.models import Declassification, SchemaVersion
 from products.permissions import can_edit_product, can_view_product
 
-# Other apps name who else reviews a column's declassification (the glossary: stewards of the product's domain).
-_reviewer_sources: list[Callable] = []
+# Other apps name who else reviews a column's declassification (the glossary: stewards of the product's domain),
+# each as a pair: ``reviewers(declassification)``, a queryset of users; ``reviewable_q(user)``, a Q over requests.
+_reviewer_sources: list[tuple[Callable, Callable]] = []
 
 
-def declassification_reviewers_register(source: Callable) -> None:
-    """``source(declassification)`` answers a queryset of the users who may also review it."""
-    if source not in _reviewer_sources:
-        _reviewer_sources.append(source)
+def declassification_reviewers_register(*, reviewers: Callable, reviewable_q: Callable) -> None:
+    if (reviewers, reviewable_q) not in _reviewer_sources:
+        _reviewer_sources.append((reviewers, reviewable_q))
+
+
+def reviewable_q(user) -> Q:
+    """The requests ``user`` may review, as a filter (the requester's own never among them)."""
+    if not is_signed_in(user):
+        return Q(pk__in=[])
+    if is_portal_admin(user) or is_data_protection_officer(user):
+        chosen = Q()
+    else:
+        chosen = Q(pk__in=[])
+        for _reviewers, source_q in _reviewer_sources:
+            chosen |= source_q(user)
+    return chosen & ~Q(requested_by=user)
 
 
 def declassification_reviewers(declassification: Declassification):
@@ -25,8 +38,8 @@ def declassification_reviewers(declassification: Declassification):
     less the person who asked."""
     users = get_user_model().objects.filter(is_active=True)
     chosen = Q(is_superuser=True) | Q(groups__name=settings.MESH_DATA_PROTECTION_GROUP)
-    for source in _reviewer_sources:
-        chosen |= Q(pk__in=source(declassification).values("pk"))
+    for reviewers, _source_q in _reviewer_sources:
+        chosen |= Q(pk__in=reviewers(declassification).values("pk"))
     return users.filter(chosen).exclude(pk=declassification.requested_by_id).distinct()
 
 
@@ -52,7 +65,7 @@ def can_review_declassification(user, declassification: Declassification) -> boo
         return False
     if is_portal_admin(user) or is_data_protection_officer(user):
         return True
-    return any(source(declassification).filter(pk=user.pk).exists() for source in _reviewer_sources)
+    return Declassification.objects.filter(reviewable_q(user), pk=declassification.pk).exists()
 
 
 def can_withdraw_declassification(user, declassification: Declassification) -> bool:

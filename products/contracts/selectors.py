@@ -1,6 +1,8 @@
 """Every read of contracts the pages, API and jobs need, always given the user. Lists cost a fixed number of
 queries."""
 
+from django.db.models import BooleanField, ExpressionWrapper
+
 from products.contracts import permissions
 from products.contracts.changes import schema_diff
 from products.contracts.models import Declassification, SchemaVersion
@@ -31,9 +33,12 @@ def scheduled_changes(*, user):
 
 
 def declassification_list(*, user, status: str | None = Declassification.Status.PENDING):
-    """Requests on products the user may see; every row names its column, never a value."""
-    queryset = Declassification.objects.visible_to(user).select_related(
-        "field__port__product__domain", "requested_by", "decided_by"
+    """Requests on products the user may see, each annotated ``reviewable`` (the user may decide it); every row
+    names its column, never a value."""
+    queryset = (
+        Declassification.objects.visible_to(user)
+        .select_related("field__port__product__domain", "requested_by", "decided_by")
+        .annotate(reviewable=ExpressionWrapper(permissions.reviewable_q(user), output_field=BooleanField()))
     )
     if status:
         queryset = queryset.filter(status=status)

@@ -1,0 +1,85 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from products.api.serializers import SchemaFieldSerializer
+from products.contracts.models import Declassification, SchemaVersion
+from products.models import OutputPort, SchemaField
+
+
+class ChangeSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["breaking", "additive", "patch"])
+    kind = serializers.CharField()
+    column = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class SchemaVersionSerializer(serializers.ModelSerializer):
+    port = serializers.PrimaryKeyRelatedField(read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    schema = serializers.SerializerMethodField()
+    changes = ChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SchemaVersion
+        fields = ["id", "port", "version", "level", "status", "summary", "changes", "schema", "author"]
+        fields += ["created_at", "effective_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(SchemaFieldSerializer(many=True))
+    def get_schema(self, version) -> list:
+        return version.schema
+
+
+class VisiblePortField(serializers.PrimaryKeyRelatedField):
+    """A port of a product the caller may see; any other id answers "does not exist"."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return OutputPort.objects.visible_to(getattr(request, "user", None)).select_related("product")
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """A change that waits for the end of the notice period: the port's whole schema after it, and its version."""
+
+    port = VisiblePortField()
+    version = serializers.CharField(max_length=64)
+    summary = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    fields = SchemaFieldSerializer(many=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    old = SchemaVersionSerializer()
+    new = SchemaVersionSerializer()
+    changes = ChangeSerializer(many=True)
+
+
+class VisibleFieldField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        visible = OutputPort.objects.visible_to(getattr(request, "user", None))
+        return SchemaField.objects.filter(port__in=visible).select_related("port__product")
+
+
+class DeclassificationSerializer(serializers.ModelSerializer):
+    field = VisibleFieldField()
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Declassification
+        fields = ["id", "field", "from_classification", "to_classification", "reason", "status"]
+        fields += ["requested_by", "requested_at", "decided_by", "decided_at", "decision_comment"]
+        read_only_fields = [
+            "from_classification",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+        ]
+        validators = []  # one pending request per column: the service updates it rather than refusing
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True)

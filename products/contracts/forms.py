@@ -1,0 +1,34 @@
+from django import forms
+
+from products.models import SchemaField
+
+
+class VersionPairForm(forms.Form):
+    """Which two versions of a port to compare (defaults: the one before the newest, and the newest)."""
+
+    old = forms.TypedChoiceField(coerce=int, label="From")
+    new = forms.TypedChoiceField(coerce=int, label="To")
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(version.pk, f"v{version.version} · {version.get_status_display().lower()}") for version in versions]
+        self.fields["old"].choices = self.fields["new"].choices = choices
+
+
+class ScheduleForm(forms.Form):
+    version = forms.CharField(max_length=64, help_text="The new version; a breaking change needs a new major.")
+    summary = forms.CharField(max_length=500, required=False, help_text="What changes and why, for consumers.")
+
+
+class DeclassificationRequestForm(forms.Form):
+    field = forms.ModelChoiceField(queryset=SchemaField.objects.none(), label="Column")
+    to_classification = forms.ChoiceField(choices=SchemaField.Classification.choices, label="Lower to", required=False)
+    reason = forms.CharField(max_length=500, help_text="Why the column no longer needs its classification.")
+
+    def __init__(self, *args, port, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].queryset = port.fields.exclude(classification="").order_by("position", "pk")
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(max_length=500, required=False)

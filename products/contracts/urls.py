@@ -1,0 +1,21 @@
+from django.urls import path
+
+from products.contracts import views
+
+# Included by products/urls.py: these pages live in the ``products:`` namespace.
+urlpatterns = [
+    path("declassifications/", views.declassification_list, name="declassification-list"),
+    path(
+        "declassifications/<int:pk>/<str:decision>/",
+        views.declassification_decide,
+        name="declassification-decide",
+    ),
+    path("schema-versions/<int:pk>/cancel/", views.schema_change_cancel, name="schema-change-cancel"),
+    path("<slug:domain>/<slug:slug>/ports/<int:port_id>/versions/", views.port_versions, name="port-versions"),
+    path("<slug:domain>/<slug:slug>/ports/<int:port_id>/schedule/", views.port_schedule, name="port-schedule"),
+    path(
+        "<slug:domain>/<slug:slug>/ports/<int:port_id>/declassify/",
+        views.declassification_request,
+        name="declassification-request",
+    ),
+]

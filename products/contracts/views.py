@@ -1,0 +1,158 @@
+"""Contract pages: a port's version history with a diff between any two versions, scheduling a change for the end
+of the notice period, and the declassification review queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from portal.errors import DomainError
+from portal.forms import attach_domain_error, form_errors_text
+from products import services as catalog
+from products.contracts import permissions, selectors, services
+from products.contracts.changes import BREAKING, schema_diff, version_next
+from products.contracts.forms import DecisionForm, DeclassificationRequestForm, ScheduleForm, VersionPairForm
+from products.contracts.models import Declassification, SchemaVersion
+from products.contracts.notice import notice_days
+from products.forms import SchemaFieldFormSet, schema_rows
+from products.models import OutputPort
+from products.views import visible_product_or_404
+
+
+def _port(request, domain: str, slug: str, port_id: int) -> OutputPort:
+    product = visible_product_or_404(request, domain, slug)
+    return get_object_or_404(OutputPort.objects.select_related("product__domain"), pk=port_id, product=product)
+
+
+@login_required
+def port_versions(request, domain: str, slug: str, port_id: int):
+    port = _port(request, domain, slug, port_id)
+    versions = list(selectors.schema_versions(user=request.user, port=port))
+    shown = [version for version in versions if version.status != SchemaVersion.Status.CANCELLED]
+    initial = {"new": shown[0].pk, "old": shown[1].pk} if len(shown) > 1 else {}
+    form = VersionPairForm(request.GET or None, initial=initial, versions=versions)
+    diff = None
+    if len(versions) > 1:
+        pair = form.cleaned_data if form.is_bound and form.is_valid() else initial
+        if pair:
+            by_id = {version.pk: version for version in versions}
+            old, new = by_id[pair["old"]], by_id[pair["new"]]
+            diff = {"old": old, "new": new, "changes": schema_diff(old.schema, new.schema)}
+    context = {
+        "product": port.product,
+        "port": port,
+        "versions": versions,
+        "form": form,
+        "diff": diff,
+        "can_schedule": permissions.can_schedule_schema_change(request.user, port.product),
+        "declassifications": list(selectors.declassification_list(user=request.user).filter(field__port=port)),
+        "declassify_form": DeclassificationRequestForm(port=port),
+    }
+    return render(request, "products/contracts/port_versions.html", context)
+
+
+@login_required
+def port_schedule(request, domain: str, slug: str, port_id: int):
+    """The port editor's schema rows, saved as a change that waits for the end of the notice period."""
+    port = _port(request, domain, slug, port_id)
+    if not permissions.can_schedule_schema_change(request.user, port.product):
+        raise PermissionDenied("Only the owning team changes this port.")
+    form = ScheduleForm(request.POST or None, initial={"version": version_next(port.version, BREAKING)})
+    formset = SchemaFieldFormSet(request.POST or None, initial=catalog.port_columns(port), prefix="fields")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            with transaction.atomic():
+                scheduled = services.schema_change_schedule(
+                    actor=request.user, port=port, fields=schema_rows(formset), **form.cleaned_data
+                )
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"v{scheduled.version} takes effect on {scheduled.effective_at:%Y-%m-%d}; consumers have been told.",
+            )
+            return redirect("products:port-versions", domain, slug, port.pk)
+    context = {"product": port.product, "port": port, "form": form, "formset": formset, "notice_days": notice_days()}
+    return render(request, "products/contracts/port_schedule.html", context)
+
+
+@login_required
+@require_POST
+def schema_change_cancel(request, pk: int):
+    version = get_object_or_404(
+        SchemaVersion.objects.visible_to(request.user).select_related("port__product__domain"), pk=pk
+    )
+    try:
+        services.schema_change_cancel(actor=request.user, version=version)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The change to v{version.version} is cancelled; it will not take effect.")
+    product = version.port.product
+    return redirect("products:port-versions", product.domain.slug, product.slug, version.port_id)
+
+
+@login_required
+@require_POST
+def declassification_request(request, domain: str, slug: str, port_id: int):
+    port = _port(request, domain, slug, port_id)
+    form = DeclassificationRequestForm(request.POST, port=port)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+    else:
+        try:
+            services.declassification_request(
+                actor=request.user,
+                field=form.cleaned_data["field"],
+                to_classification=form.cleaned_data["to_classification"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Asked for review. The column stays masked until a reviewer approves.")
+    return redirect("products:port-versions", domain, slug, port.pk)
+
+
+@login_required
+def declassification_list(request):
+    status = request.GET.get("status", Declassification.Status.PENDING)
+    if status not in Declassification.Status.values and status != "all":
+        raise Http404("No such status")
+    rows = list(selectors.declassification_list(user=request.user, status=None if status == "all" else status)[:200])
+    for row in rows:
+        row.can_withdraw = row.requested_by_id == request.user.pk
+    context = {"rows": rows, "status": status, "statuses": Declassification.Status.choices}
+    return render(request, "products/contracts/declassification_list.html", context)
+
+
+def _declassification(request, pk: int) -> Declassification:
+    return get_object_or_404(
+        Declassification.objects.visible_to(request.user).select_related("field__port__product"), pk=pk
+    )
+
+
+@login_required
+@require_POST
+def declassification_decide(request, pk: int, decision: str):
+    if decision not in ("approve", "reject", "withdraw"):
+        raise Http404("No such decision")
+    declassification = _declassification(request, pk)
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        if decision == "withdraw":
+            services.declassification_withdraw(actor=request.user, declassification=declassification)
+        else:
+            services.declassification_decide(
+                actor=request.user, declassification=declassification, approve=decision == "approve", comment=comment
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, {"approve": "Approved.", "reject": "Rejected.", "withdraw": "Withdrawn."}[decision])
+    return redirect("products:declassification-list")
