@@ -3,6 +3,7 @@ from django.contrib import admin
 from portal.admin_tools import ServiceSaveMixin, run_per_row
 from products import permissions, services
 from products.models import (
+    SCHEMA_COLUMN_KEYS,
     DataProduct,
     Domain,
     LineageEdge,
@@ -53,35 +54,85 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class OutputPortInline(admin.StackedInline):
+class OutputPortInline(admin.TabularInline):
+    """Ports are listed here; they change on their own page, through the port service."""
+
     model = OutputPort
     extra = 0
     show_change_link = True
+    fields = ["name", "kind", "version", "location"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class SchemaFieldInline(admin.TabularInline):
     model = SchemaField
     extra = 0
+    fields = list(SCHEMA_COLUMN_KEYS)
 
 
 @admin.register(OutputPort)
-class OutputPortAdmin(admin.ModelAdmin):
+class OutputPortAdmin(ServiceSaveMixin, admin.ModelAdmin):
+    """A port and its columns are saved through ``port_save``, as on every other path: a breaking change needs a
+    new major version and a lowered classification waits for review."""
+
     list_display = ["name", "product", "kind", "version", "location"]
     list_filter = ["kind", "product__domain"]
     search_fields = ["name", "location", "product__name"]
     autocomplete_fields = ["product"]
     inlines = [SchemaFieldInline]
+    fields = ["product", "name", "kind", "location", "version", "description", "warehouse", "table"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its columns in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        rows = [
+            {key: item[key] for key in SCHEMA_COLUMN_KEYS}
+            for formset in formsets
+            for item in (inline.cleaned_data for inline in formset.forms)
+            if item and item.get("name") and not item.get("DELETE")
+        ]
+        data = {
+            name: form.cleaned_data[name] for name in self.fields if name != "product" and name in form.cleaned_data
+        }
+        port = services.port_save(
+            actor=request.user,
+            product=form.cleaned_data["product"],
+            port=OutputPort.objects.get(pk=form.instance.pk) if change else None,
+            fields=rows,
+            **data,
+        )
+        form.instance.pk = port.pk
+        for formset in formsets:  # the admin's change message reads these; the service saved the columns
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
 
 @admin.register(SchemaField)
 class SchemaFieldAdmin(admin.ModelAdmin):
-    list_display = ["name", "port", "data_type", "nullable", "classification"]
+    """Columns to look up; they change with their port (the port page or the port admin)."""
+
+    list_display = ["name", "port", "data_type", "nullable", "primary_key", "classification"]
     list_filter = ["classification", "nullable", "data_type"]
     search_fields = ["name", "description", "port__product__name"]
     list_select_related = ["port", "port__product"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.action(description="Publish the selected products")

@@ -183,8 +183,10 @@ def product_retire(*, actor, product: DataProduct, comment: str = "") -> DataPro
 
 
 def port_columns(port: OutputPort) -> list[dict]:
-    """A port's columns as stored, in order, each with every ``SCHEMA_COLUMN_KEYS`` key."""
-    return [{key: getattr(field, key) for key in SCHEMA_COLUMN_KEYS} for field in port.fields.all()]
+    """A port's columns as stored (read afresh, whatever the caller prefetched), in order, each with every
+    ``SCHEMA_COLUMN_KEYS`` key."""
+    stored = SchemaField.objects.filter(port_id=port.pk).order_by("position", "id").values(*SCHEMA_COLUMN_KEYS)
+    return list(stored) if port.pk else []
 
 
 def columns_after(before: list[dict], fields: list[dict]) -> list[dict]:
