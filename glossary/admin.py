@@ -2,7 +2,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
 from glossary import services
-from glossary.models import ConflictFinding, Steward, Term, TermAlias, TermLink, TermRelation, TermRevision
+from glossary.models import (
+    ConflictFinding,
+    FormerTermLink,
+    Steward,
+    Term,
+    TermAlias,
+    TermLink,
+    TermRelation,
+    TermRevision,
+)
 from portal.errors import DomainError
 
 
@@ -94,6 +103,19 @@ class ConflictFindingAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
     search_fields = ["key", "description"]
     readonly_fields = ["kind", "key", "description", "terms", "field", "first_seen", "last_seen", "resolved_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FormerTermLink)
+class FormerTermLinkAdmin(admin.ModelAdmin):
+    """Links to columns a schema change removed: the record of what a term once described."""
+
+    list_display = ["term", "port", "column", "last_version", "removed_at", "removed_by"]
+    search_fields = ["term__name", "column", "port__name", "port__product__name"]
+    list_select_related = ["term", "port__product", "removed_by"]
+    readonly_fields = ["term", "port", "column", "last_version", "removed_at", "removed_by"]
 
     def has_add_permission(self, request):
         return False

@@ -13,6 +13,7 @@ class GlossaryConfig(AppConfig):
         from products.contracts.permissions import declassification_reviewers_register
 
         receivers.connect_governance()
+        receivers.connect_catalog()
         # Stewards put a term before the council without holding a seat.
         proposal_drafters_register(Proposal.Kind.ADOPT_TERM, is_steward)
         # Stewards review lowering a column's classification, with the data-protection officers.

@@ -276,6 +276,27 @@ class TermLink(models.Model):
         return f"{self.term} → {self.field or self.product}"
 
 
+class FormerTermLink(models.Model):
+    """A term's link to a column that a schema change removed: kept with the port's version that last had it, so
+    the term page can say "was linked in v1.4.0" instead of the link silently disappearing."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="former_links")
+    port = models.ForeignKey("products.OutputPort", on_delete=models.CASCADE, related_name="former_term_links")
+    column = models.CharField(max_length=100)
+    last_version = models.CharField(max_length=64)
+    removed_at = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-removed_at", "-pk"]
+        indexes = [models.Index(fields=["term", "-removed_at"], name="former_link_term_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.term} was linked to {self.port}.{self.column} (v{self.last_version})"
+
+
 class ConflictFinding(models.Model):
     """One thing the conflict job found. ``key`` identifies it, so a re-run updates rather than duplicates."""
 

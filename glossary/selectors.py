@@ -6,7 +6,16 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Lower, Replace
 
 from glossary import permissions
-from glossary.models import ConflictFinding, Term, TermAlias, TermLink, TermRelation, TermRevision, name_key
+from glossary.models import (
+    ConflictFinding,
+    FormerTermLink,
+    Term,
+    TermAlias,
+    TermLink,
+    TermRelation,
+    TermRevision,
+    name_key,
+)
 from glossary.search import search_filter
 from products.models import DataProduct, OutputPort, SchemaField
 
@@ -85,6 +94,7 @@ def term_relations(*, user, term: Term) -> list[RelationRow]:
 class TermUsage:
     field_links: list = field(default_factory=list)
     product_links: list = field(default_factory=list)
+    former_links: list = field(default_factory=list)
 
     @property
     def products(self) -> list:
@@ -113,6 +123,11 @@ def term_usage(*, user, term: Term, limit: int = 200) -> TermUsage:
     usage = TermUsage()
     for link in links:
         (usage.field_links if link.field_id else usage.product_links).append(link)
+    usage.former_links = list(
+        FormerTermLink.objects.filter(term=term, port__product__in=visible)
+        .select_related("port__product__domain")
+        .order_by("-removed_at", "-pk")[:limit]
+    )
     return usage
 
 

@@ -17,7 +17,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from glossary import permissions
-from glossary.models import Steward, Term, TermAlias, TermLink, TermRelation, TermRevision, name_key
+from glossary.models import (
+    FormerTermLink,
+    Steward,
+    Term,
+    TermAlias,
+    TermLink,
+    TermRelation,
+    TermRevision,
+    name_key,
+)
 from governance import services as governance_services
 from governance.models import Proposal
 from governance.permissions import councils_user_may_propose_in
@@ -547,3 +556,30 @@ def steward_assign(*, actor, user, domain: Domain | None) -> Steward:
     if created:
         audit_record(actor=actor, action="glossary.steward.assign", target=steward)
     return steward
+
+
+def term_links_keep_for_removed_columns(*, port, columns: set, version: str, actor) -> list:
+    """A schema change is about to remove ``columns`` of ``port``: keep each one's term link as a former link
+    (with the version that last had the column) and tell the term's stewards, once per link."""
+    links = list(
+        TermLink.objects.filter(field__port=port, field__name__in=columns).select_related("term__domain", "field")
+    )
+    kept = []
+    for link in links:
+        kept.append(
+            FormerTermLink.objects.create(
+                term=link.term, port=port, column=link.field.name, last_version=version or "", removed_by=actor
+            )
+        )
+        if port.product.status == DataProduct.Status.DRAFT:
+            continue  # a draft is its team's business: nobody outside it hears of its columns
+        notify(
+            stewards_for(link.term),
+            kind="glossary.link_removed",
+            title=f"“{link.term.name}” lost its column {port.name}.{link.field.name} ({port.product.name})"[:200],
+            body=f"A schema change removed the column after v{version}. The term page keeps it as a former link.",
+            url=link.term.get_absolute_url(),
+            dedupe_key=f"glossary:former:{kept[-1].pk}",
+            email=False,
+        )
+    return kept

@@ -340,3 +340,24 @@ def test_history_and_diff_pages_cost_the_same_at_any_length(
         services.port_save(actor=owner, product=product, port=port, fields=[*COLUMNS, *added])
     assert SchemaVersion.objects.filter(port=port).count() == 13
     assert count() == few
+
+
+# --- glossary links of removed columns ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_removed_columns_term_link_is_kept_with_its_version_and_the_steward_told(
+    client_for, owner, product, port, analyst
+):
+    from glossary.models import FormerTermLink, TermLink
+
+    term = factories.TermFactory(name="Segment", domain=product.domain, author=owner)
+    steward = factories.StewardFactory(domain=product.domain).user
+    factories.TermLinkFactory(term=term, field=SchemaField.objects.get(port=port, name="segment"))
+    services.port_save(actor=owner, product=product, port=port, version="2.0.0", fields=BREAKING)
+    assert not TermLink.objects.filter(term=term).exists()
+    former = FormerTermLink.objects.get(term=term)
+    assert (former.column, former.last_version, former.port) == ("segment", "1.0.0", port)
+    assert Notification.objects.filter(recipient=steward, kind="glossary.link_removed").count() == 1
+    page = client_for(analyst).get(term.get_absolute_url())
+    assert "was linked in v1.0.0" in page.content.decode()
