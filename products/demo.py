@@ -183,6 +183,31 @@ PRODUCTS = [
         "inputs": ["sales/bookings", "inventory/inventory-levels"],
     },
     {
+        "domain": "sales",
+        "slug": "bookings-daily-extract",
+        "name": "Bookings Daily Extract",
+        "status": "published",
+        "summary": "The nightly CSV extract of bookings that predates the Bookings product. Being replaced.",
+        "classification": "internal",
+        "tags": ["orders", "legacy"],
+        "sla": (1440, None, None),
+        "documentation": "## Being retired\nUse **Bookings** (`order_lines`) instead: hourly, with the same columns.\n",
+        "ports": [
+            (
+                "extract",
+                "file",
+                "sftp://exports/bookings/daily.csv",
+                "1.2.0",
+                [
+                    ("order_id", "bigint", "Order key.", False, ""),
+                    ("booked_on", "date", "Booking date.", False, ""),
+                    ("net_amount", "decimal(12,2)", "Net value, EUR.", False, ""),
+                ],
+            )
+        ],
+        "inputs": ["sales/bookings"],
+    },
+    {
         "domain": "crm",
         "slug": "churn-scores",
         "name": "Churn Scores",
@@ -265,9 +290,12 @@ def _seed_product(spec: dict, teams: dict, users: dict) -> DataProduct:
     product.tags.set([Tag.objects.get_or_create(name=name)[0] for name in spec["tags"]])
     permissions.product_permissions_grant(product, team)
     for port_name, kind, location, version, fields in spec["ports"]:
-        port, _ = OutputPort.objects.update_or_create(
+        # A port's schema is its contract: once seeded, it changes only through the port service (new versions).
+        port, created = OutputPort.objects.get_or_create(
             product=product, name=port_name, defaults={"kind": kind, "location": location, "version": version}
         )
+        if not created:
+            continue
         for position, (name, data_type, description, nullable, classification) in enumerate(fields):
             SchemaField.objects.update_or_create(
                 port=port,

@@ -13,6 +13,7 @@ DEMO_SEEDERS = [
     "governance.demo",
     "glossary.demo",
     "governance.enforcement.demo",
+    "products.contracts.demo",
 ]
 
 

@@ -1,0 +1,67 @@
+"""Demo contracts: every port starts its history; Customer 360's port has three versions and a declassification
+waiting for review, Bookings has a breaking change waiting for its notice period, and the legacy bookings extract
+is deprecated with a sunset date. Safe to run again."""
+
+from products import services as catalog
+from products.contracts import services
+from products.contracts.models import Declassification, SchemaVersion
+from products.models import DataProduct, OutputPort, SchemaField
+
+
+def seed(users: dict) -> None:
+    for port in OutputPort.objects.select_related("product").order_by("pk"):
+        if not SchemaVersion.objects.filter(port=port).exists():
+            services.schema_version_record(
+                port=port, actor=None, before=None, after=catalog.port_columns(port), previous_version=None
+            )
+    _customer_360_history(users["carla"])
+    _bookings_breaking_change(users["sam"])
+    _legacy_extract_deprecated()
+
+
+def _customer_360_history(owner) -> None:
+    port = OutputPort.objects.select_related("product").get(product__slug="customer-360", name="customers")
+    if SchemaVersion.objects.filter(port=port).count() >= 3:
+        return
+    columns = catalog.port_columns(port)
+    described = [
+        {**column, "description": "Net order value to date, EUR, before returns."}
+        if column["name"] == "lifetime_value"
+        else column
+        for column in columns
+    ]
+    catalog.port_save(actor=owner, product=port.product, port=port, fields=described)  # patch
+    port.refresh_from_db()
+    required = [{**column, "nullable": False} if column["name"] == "email" else column for column in described]
+    catalog.port_save(actor=owner, product=port.product, port=port, fields=required)  # additive
+    birth = SchemaField.objects.get(port=port, name="date_of_birth")
+    if not Declassification.objects.filter(field=birth).exists():
+        services.declassification_request(
+            actor=owner,
+            field=birth,
+            to_classification="sensitive",
+            reason="Only the birth year is kept now; it no longer identifies a person on its own.",
+        )
+
+
+def _bookings_breaking_change(owner) -> None:
+    port = OutputPort.objects.get(product__slug="bookings", name="order_lines")
+    if SchemaVersion.objects.filter(port=port).exclude(level="initial").exists():
+        return
+    columns = [
+        {**column, "data_type": "decimal(10,3)"} if column["name"] == "quantity" else column
+        for column in catalog.port_columns(port)
+    ]
+    services.schema_change_schedule(
+        actor=owner,
+        port=port,
+        fields=columns,
+        version="2.0.0",
+        summary="Quantity becomes a decimal so that goods sold by weight can be booked.",
+    )
+
+
+def _legacy_extract_deprecated() -> None:
+    product = DataProduct.objects.get(slug="bookings-daily-extract")
+    if product.status == DataProduct.Status.PUBLISHED:
+        catalog.product_deprecate(actor=None, product=product, comment="Replaced by Bookings (order_lines).")
