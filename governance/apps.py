@@ -13,3 +13,8 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from governance.enforcement import receivers  # noqa: F401 - re-evaluation on change, the publish gate
+        from governance.selectors import notice_days_in_force
+        from products.contracts.notice import notice_days_provider_register
+
+        # The council's notice-period standard sets how long consumers are warned before breaking changes.
+        notice_days_provider_register(notice_days_in_force)

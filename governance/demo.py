@@ -74,6 +74,19 @@ ADOPTED = [
         },
         {"carla": "for", "sam": "for", "fiona": "for", "ivan": "for", "sofia": "for", "chris": "for"},
     ),
+    (
+        "Thirty days' notice before breaking changes and retirements",
+        "fiona",
+        {
+            "standard_kind": "notice_period",
+            "standard_text": "Consumers hear of a breaking schema change or a retirement at least 30 days before it "
+            "takes effect.",
+            "rule": {"days": 30},
+            "severity": "blocker",
+            "grace_days": 0,
+        },
+        {"carla": "for", "sam": "for", "fiona": "for", "ivan": "for", "sofia": "for", "chris": "for"},
+    ),
 ]
 
 OPEN_TITLE = "Tighten freshness to four hours"

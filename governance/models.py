@@ -81,6 +81,7 @@ class StandardKind(models.TextChoices):
     REQUIRED_CLASSIFICATION = "required_classification", "Required classification"
     SLA_TEMPLATE = "sla_template", "SLA template"
     REQUIRED_METADATA = "required_metadata", "Required metadata"
+    NOTICE_PERIOD = "notice_period", "Notice period for consumers"
 
 
 class Severity(models.TextChoices):

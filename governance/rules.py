@@ -11,6 +11,9 @@ required_classification     ``{"field_pattern": "<regex>", "classification": "pi
 sla_template                at least one of ``{"max_freshness_minutes": int > 0,
                             "min_completeness_percent": 0..100, "min_availability_percent": 0..100}``
 required_metadata           ``{"require": a non-empty subset of ["owner", "description", "schema", "sla"]}``
+notice_period               ``{"days": 1..365}``: the notice consumers get before a breaking change or a
+                            retirement takes effect (the catalog enforces it when a product changes; there
+                            is nothing to evaluate per product)
 ==========================  ============================================================================
 
 ``rule_validate`` refuses a bad rule with a ``DomainError`` on the field ``rule`` whose message names the key
@@ -178,6 +181,7 @@ SCHEMAS: dict[str, _Schema] = {
         },
     ),
     "required_metadata": _Schema(required=("require",), checks={"require": _subset_of(METADATA_ITEMS)}),
+    "notice_period": _Schema(required=("days",), checks={"days": _number(1, 365, integer=True)}),
 }
 
 # A rule people can start from when drafting, one per kind (shown on the proposal form).
@@ -187,6 +191,7 @@ EXAMPLES: dict[str, dict] = {
     "required_classification": {"field_pattern": "email|phone", "classification": "pii"},
     "sla_template": {"max_freshness_minutes": 1440, "min_availability_percent": 99},
     "required_metadata": {"require": ["owner", "description", "schema", "sla"]},
+    "notice_period": {"days": 30},
 }
 
 
@@ -308,6 +313,8 @@ EVALUATORS: dict[str, Callable[[dict, ProductFacts, str], list[str]]] = {
     "sla_template": _sla,
     "required_metadata": _metadata,
 }
+# Kinds without an evaluator hold for the whole mesh rather than product by product (notice_period: the catalog's
+# contracts read it when a product changes); enforcement runs only EVALUATORS' kinds.
 
 
 def rule_evaluate(kind: str, rule: dict, product_facts: ProductFacts, *, code: str = "the standard") -> list[str]:

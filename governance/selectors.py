@@ -4,7 +4,7 @@ from django.db.models import CharField, Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Cast, Coalesce
 
 from governance import permissions
-from governance.models import Comment, Council, Proposal, Seat, Standard, Vote
+from governance.models import Comment, Council, Proposal, Seat, Standard, StandardKind, Vote
 from portal.models import AuditEvent
 
 GOVERNANCE_TARGETS = ("governance.proposal", "governance.standard")
@@ -122,3 +122,10 @@ def vote_list(*, user):
         .select_related("seat__domain", "cast_by")
         .order_by("-updated_at", "-id")
     )
+
+
+def notice_days_in_force() -> int | None:
+    """The notice consumers get under the notice-period standards in force (the longest), or None without one."""
+    rules = Standard.objects.in_force().filter(kind=StandardKind.NOTICE_PERIOD).values_list("rule", flat=True)
+    days = [rule.get("days") for rule in rules if isinstance(rule, dict) and isinstance(rule.get("days"), int)]
+    return max(days) if days else None

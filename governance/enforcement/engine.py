@@ -40,7 +40,7 @@ from governance.enforcement.models import (
     Waiver,
 )
 from governance.models import Severity, Standard
-from governance.rules import ProductFacts, rule_evaluate
+from governance.rules import EVALUATORS, ProductFacts, rule_evaluate
 from portal.errors import DomainError
 from portal.models import Notification
 from portal.scoring import severity_weight
@@ -104,8 +104,10 @@ def _baseline(item: str, facts: ProductFacts) -> list[str]:
 
 def rules_in_force() -> list[Rule]:
     """The baseline plus every standard version in force (one query)."""
-    standards = Standard.objects.in_force().only(
-        "pk", "code", "title", "kind", "rule", "severity", "effective_from", "grace_days"
+    standards = (
+        Standard.objects.in_force()
+        .filter(kind__in=list(EVALUATORS))
+        .only("pk", "code", "title", "kind", "rule", "severity", "effective_from", "grace_days")
     )
     return [
         *BASELINE_RULES,

@@ -89,4 +89,4 @@ def test_demo_council_is_complete_and_seeding_twice_changes_nothing(db):
     open_proposals = Proposal.objects.filter(status="open")
     assert open_proposals.count() == 1
     assert 0 < open_proposals.get().votes.count() < 6
-    assert Proposal.objects.count() == 6
+    assert Proposal.objects.count() == 7

@@ -361,3 +361,16 @@ def test_a_removed_columns_term_link_is_kept_with_its_version_and_the_steward_to
     assert Notification.objects.filter(recipient=steward, kind="glossary.link_removed").count() == 1
     page = client_for(analyst).get(term.get_absolute_url())
     assert "was linked in v1.0.0" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_councils_notice_period_standard_sets_the_notice(owner, product, port, settings):
+    from governance.models import Standard
+
+    settings.MESH_NOTICE_DAYS = 30
+    factories.StandardFactory(kind="notice_period", rule={"days": 60}, status=Standard.Status.IN_FORCE)
+    scheduled = contracts.schema_change_schedule(actor=owner, port=port, fields=BREAKING, version="2.0.0")
+    assert scheduled.effective_at - timezone.now() > timedelta(days=59)
+    with pytest.raises(DomainError) as refused:
+        services.product_deprecate(actor=owner, product=product, sunset_at=timezone.now() + timedelta(days=40))
+    assert "60 days" in refused.value.message
