@@ -1,6 +1,7 @@
 from django import forms
 
 from portal.errors import DomainError
+from portal.services import API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_LIFETIMES
 
 
 def attach_domain_error(form: forms.BaseForm, error: DomainError, *, fallback: str | None = None) -> None:
@@ -12,3 +13,16 @@ def attach_domain_error(form: forms.BaseForm, error: DomainError, *, fallback: s
 def form_errors_text(form) -> str:
     """A bound form's errors as one line for a flash message: ``field: message; other: message``."""
     return "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses the token, e.g. the pipeline or agent.")
+    expires_in_days = forms.ChoiceField(
+        label="Expires",
+        choices=[(str(days) if days else "never", label) for days, label in API_TOKEN_LIFETIMES.items()],
+        initial=str(API_TOKEN_DEFAULT_LIFETIME),
+    )
+
+    def clean_expires_in_days(self) -> int | None:
+        value = self.cleaned_data["expires_in_days"]
+        return None if value == "never" else int(value)

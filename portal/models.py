@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class AuditEvent(models.Model):
@@ -65,3 +67,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token: pipelines and agents call the API with it, acting as its user.
+
+    django-rest-knox's token, with a name and the time of last use added. The key itself is never stored: only its
+    SHA-512 ``digest`` and ``token_key``, the key's first 15 characters, by which knox finds the row and the pages
+    tell tokens apart. The key is shown once, when the token is made (``portal.services.api_token_create``).
+    A revoked token is deleted; an expired one stops working at once and knox deletes it when its user next calls.
+    """
+
+    # Knox's digest is the primary key; here a plain id is, so that admin and API addresses never carry the digest.
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"
+
+    @property
+    def prefix(self) -> str:
+        return self.token_key
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

@@ -1,4 +1,5 @@
-"""Who a user is, for every app: the two questions every permission module starts from."""
+"""Who a user is, for every app: the two questions every permission module starts from; and who may revoke a
+personal API token."""
 
 
 def is_signed_in(user) -> bool:
@@ -7,3 +8,10 @@ def is_signed_in(user) -> bool:
 
 def is_portal_admin(user) -> bool:
     return bool(is_signed_in(user) and user.is_superuser)
+
+
+def can_revoke_api_token(user, token) -> bool:
+    """A token's owner revokes it; so does staff allowed to delete API tokens in the admin (a leaked token)."""
+    if not is_signed_in(user):
+        return False
+    return token.user_id == user.pk or (user.is_staff and user.has_perm("portal.delete_apitoken"))

@@ -1,4 +1,4 @@
-from portal.models import AuditEvent, Notification
+from portal.models import ApiToken, AuditEvent, Notification
 
 
 def notification_unread_count(*, user) -> int:
@@ -19,3 +19,8 @@ def audit_history(*, target, limit: int = 50) -> list[AuditEvent]:
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def api_tokens_of(*, user):
+    """The user's own API tokens, newest first. Nobody lists another person's tokens, outside the admin."""
+    return ApiToken.objects.filter(user=user).order_by("-created", "-id")

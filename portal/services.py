@@ -1,15 +1,21 @@
-"""Cross-cutting writes: the audit trail, the inbox, publishing Celery tasks after commit, and the one retry
-policy every job shares."""
+"""Cross-cutting writes: the audit trail, the inbox, personal API tokens, publishing Celery tasks after commit, and
+the one retry policy every job shares."""
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, InterfaceError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from portal.models import AuditEvent, Notification
+from portal import permissions
+from portal.errors import DomainError, require
+from portal.models import ApiToken, AuditEvent, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -121,3 +127,65 @@ def notification_mark_read(*, user, notification_ids: Iterable[int] | None = Non
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())
+
+
+# How long a new API token lives, in days (None: until revoked). Pages and API offer the same choices.
+API_TOKEN_LIFETIMES = {30: "30 days", 90: "90 days", 365: "1 year", None: "never expires"}
+API_TOKEN_DEFAULT_LIFETIME = 90
+API_TOKEN_LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def api_token_create(*, user, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
+    """A new personal API token for ``user``; returns (the row, the key).
+
+    Only the key's digest is stored: the caller shows the key once and never again. A user holds at most
+    ``MESH_API_TOKENS_PER_USER`` live tokens, so a pipeline that asks for a token on each run cannot pile them up.
+    """
+    require(permissions.is_signed_in(user), "Sign in to make an API token.")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("Give the token a name (e.g. the pipeline or agent that uses it).", field="name")
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise DomainError("Keep the name under 100 characters.", field="name")
+    if expires_in_days not in API_TOKEN_LIFETIMES:
+        raise DomainError("Choose 30, 90 or 365 days, or no expiry.", field="expires_in_days")
+    with transaction.atomic():
+        # One creation at a time per user, so that two concurrent requests cannot both pass the limit.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        live = ApiToken.objects.filter(user=user).filter(Q(expiry=None) | Q(expiry__gt=timezone.now()))
+        if live.count() >= settings.MESH_API_TOKENS_PER_USER:
+            raise DomainError(
+                f"You already have {settings.MESH_API_TOKENS_PER_USER} API tokens; revoke one you no longer use.",
+                field="name",
+            )
+        lifetime = None if expires_in_days is None else timedelta(days=expires_in_days)
+        token, key = ApiToken.objects.create(user=user, expiry=lifetime, name=name)
+        audit_record(
+            actor=user,
+            action="api_token.create",
+            target=token,
+            data={"token": token.token_key, "expires_in_days": expires_in_days},
+        )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token: ApiToken) -> None:
+    """Revoke ``token`` (its owner, or staff in the admin): the row is deleted, so the next call with it gets 401.
+    Revoking a token that is already gone does nothing."""
+    require(permissions.can_revoke_api_token(actor, token), "Only the token's owner or an administrator does this.")
+    if ApiToken.objects.filter(pk=token.pk).delete()[0]:
+        audit_record(
+            actor=actor,
+            action="api_token.revoke",
+            target=token,
+            data={"token": token.token_key, "owner": token.user_id},
+        )
+
+
+def api_token_touch(token: ApiToken) -> None:
+    """Record that ``token`` was just used; at most one write a minute per token, not one per request."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

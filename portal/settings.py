@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "guardian",
     "axes",
@@ -128,7 +128,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"  # the page, or JSON on the API's token endpoint
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # --- Security (production values come from the environment; `check --deploy` passes with DEBUG off) ------------
@@ -172,7 +172,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -186,6 +186,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
     "EXCEPTION_HANDLER": "portal.api.exceptions.exception_handler",
 }
+# Personal API tokens are django-rest-knox tokens (only a SHA-512 digest is stored), kept in portal.ApiToken, which
+# adds a name and the last use to knox's model. Knox's own table is swapped out, so its migrations are not run.
+KNOX_TOKEN_MODEL = "portal.ApiToken"  # noqa: S105 - a model name
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_PREFIX": "mpt_",  # tells a personal token from a product's push token ("mpq_") at a glance
+    "TOKEN_TTL": None,  # each token carries the expiry its owner chose (portal.services.api_token_create)
+    "AUTO_REFRESH": False,
+}
+MESH_API_TOKENS_PER_USER = int(os.environ.get("MESH_API_TOKENS_PER_USER", "100"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mesh Portal API",
     "DESCRIPTION": "Data products, governance council, standards, glossary and access requests.",

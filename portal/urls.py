@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", views.api_token, name="api-token-page"),
+    path("accounts/token/<int:pk>/revoke/", views.revoke_api_token, name="api-token-revoke"),
     path("notifications/", views.notification_inbox, name="inbox"),
     path("notifications/read/", views.notification_read, name="inbox-read"),
     path("products/", include("products.urls")),

@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import defaults
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
+from portal.errors import DomainError
+from portal.forms import ApiTokenForm, attach_domain_error
 from portal.pagination import paginate
-from portal.selectors import notification_list
-from portal.services import notification_mark_read
+from portal.selectors import api_tokens_of, notification_list
+from portal.services import api_token_create, api_token_revoke, notification_mark_read
 
 
 def healthz(request):
@@ -16,16 +18,30 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@never_cache
 @login_required
 def api_token(request):
-    """Show the caller's API token for pipelines and agents; POST makes a new one (the old one stops working)."""
-    if request.method == "POST":
-        Token.objects.filter(user=request.user).delete()
-        Token.objects.create(user=request.user)
-        messages.success(request, "A new API token was created. The old one no longer works.")
-        return redirect("api-token-page")
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "portal/api_token.html", {"token": token})
+    """The caller's API tokens for pipelines and agents; POST makes one, whose key this answer shows, once."""
+    form = ApiTokenForm(request.POST or None)
+    created = key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, key = api_token_create(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            form = ApiTokenForm()
+    tokens = api_tokens_of(user=request.user)
+    return render(request, "portal/api_token.html", {"form": form, "created": created, "key": key, "tokens": tokens})
+
+
+@login_required
+@require_POST
+def revoke_api_token(request, pk: int):
+    token = get_object_or_404(api_tokens_of(user=request.user), pk=pk)
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"Token “{token.name}” revoked: calls with it are refused from now on.")
+    return redirect("api-token-page")
 
 
 @login_required
@@ -41,6 +57,15 @@ def notification_read(request):
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     notification_mark_read(user=request.user, notification_ids=ids or None)
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "inbox")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer once a user name is locked out at an address: JSON for API clients, else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Too many failed log-ins: this account is locked for this address for a while."}, status=429
+        )
+    return render(request, "registration/locked_out.html", status=429)
 
 
 def not_found(request, exception):

@@ -170,5 +170,18 @@ def api_for(api_client):
     return login
 
 
+@pytest.fixture
+def api_token_for(db):
+    """``api_token_for(user)``: a new personal API token for ``user``, made as its owner would; returns the key
+    (the only time it can be read). ``name`` and ``expires_in_days`` pass through to the service."""
+    from portal.services import api_token_create
+
+    def make(user, *, name: str = "pipeline", expires_in_days: int | None = None) -> str:
+        _token, key = api_token_create(user=user, name=name, expires_in_days=expires_in_days)
+        return key
+
+    return make
+
+
 def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE']}; require services: {REQUIRE_SERVICES}"

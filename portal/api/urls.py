@@ -2,12 +2,11 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from glossary.api.urls import register_routes as glossary_routes
 from governance.api.urls import register_routes as governance_routes
-from portal.api.views import NotificationViewSet
+from portal.api.views import ApiTokenObtainView, ApiTokenViewSet, NotificationViewSet
 from products.access.api.urls import register_routes as access_routes
 from products.api.urls import register_routes as product_routes
 from products.contracts.api.urls import register_routes as contract_routes
@@ -15,6 +14,7 @@ from products.quality.api.urls import register_routes as quality_routes
 
 router = DefaultRouter()
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("tokens", ApiTokenViewSet, basename="apitoken")
 product_routes(router)
 access_routes(router)
 quality_routes(router)
@@ -23,7 +23,7 @@ governance_routes(router)
 glossary_routes(router)
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ApiTokenObtainView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

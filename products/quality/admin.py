@@ -86,7 +86,7 @@ class ProductIngestTokenAdmin(admin.ModelAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "product__name"]
     list_select_related = ["product", "created_by"]
-    readonly_fields = ["prefix", "token_hash", "created_by", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
         return False  # created by owners on the product's token page, where the secret is shown once

@@ -6,7 +6,6 @@ from django.core import signals
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from portal.wsgi import application
@@ -16,8 +15,8 @@ schema.app = application
 
 
 @pytest.fixture
-def token(owner, product, draft, other_product):
-    return Token.objects.create(user=owner).key
+def token(owner, product, draft, other_product, api_token_for):
+    return api_token_for(owner)
 
 
 @pytest.fixture(autouse=True)

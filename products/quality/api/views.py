@@ -4,6 +4,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 
+from portal.api.authentication import ApiTokenAuthentication
 from portal.filters import ScopedFilterSet, StrictBooleanFilter
 from products.models import DataProduct
 from products.quality import selectors, services
@@ -34,13 +35,17 @@ class IngestPrincipal:
 
 
 class IngestTokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <token>`` with a product ingest token (only on the push endpoint)."""
+    """``Authorization: Bearer <token>`` with a product ingest token (only on the push endpoint). Ingest tokens
+    start with ``mpq_``; any other bearer token is left to the personal API token authentication."""
 
     keyword = "Bearer"
+    prefix = b"mpq_"
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) == 2 and not header[1].startswith(self.prefix):
             return None
         if len(header) != 2:
             raise AuthenticationFailed("Send Authorization: Bearer <token>.")
@@ -96,11 +101,11 @@ class CheckRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewse
 
 class QualityResultPushViewSet(viewsets.ViewSet):
     """Pipelines post check results for one product: ``Authorization: Bearer <ingest token>`` (a token pushes
-    to its own product only), or a signed-in member of the owning team."""
+    to its own product only), or a member of the owning team (with a personal API token, or signed in)."""
 
     authentication_classes = [
         IngestTokenAuthentication,
-        authentication.TokenAuthentication,
+        ApiTokenAuthentication,
         authentication.SessionAuthentication,
     ]
     serializer_class = QualityResultsPushSerializer
