@@ -214,6 +214,7 @@ SPECTACULAR_SETTINGS = {
         "TermAliasKindEnum": "glossary.models.TermAlias.Kind",
         "TermRelationKindEnum": "glossary.models.TermRelation.Kind",
         "ConflictFindingKindEnum": "glossary.models.ConflictFinding.Kind",
+        "ColumnClassificationEnum": "products.models.SchemaField.Classification",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -30,6 +31,7 @@ class SchemaVersionSerializer(serializers.ModelSerializer):
         return version.schema
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisiblePortField(serializers.PrimaryKeyRelatedField):
     """A port of a product the caller may see; any other id answers "does not exist"."""
 
