@@ -23,5 +23,9 @@ class ProductsConfig(AppConfig):
         from products.contracts import receivers  # noqa: F401
         from products.quality.api import schema  # noqa: F401 - registers the ingest tokens' OpenAPI extension
 
+        # isort: split
+        # After contracts' receivers: consumers (grantees among them) hear of a retirement before their grants end.
+        from products.access import receivers as access_receivers  # noqa: F401
+
         for package in self.packages:
             import_module(f"{package}.admin")

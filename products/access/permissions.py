@@ -5,6 +5,8 @@ membership of the owning team)."""
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.errors import DomainError
+from portal.models import AuditEvent
 from portal.permissions import is_portal_admin, is_signed_in
 from products.access.models import AccessGrant
 from products.models import DataProduct, Membership
@@ -29,6 +31,38 @@ def access_decider_products_q(user) -> Q:
 
     teams = Membership.objects.filter(user=user, role__in=ACCESS_DECIDER_ROLES).values("team_id")
     return Q(owner_team_id__in=teams)
+
+
+class PortGone(DomainError):
+    """The port's product is retired: its data is no longer served. Pages answer 410 Gone, the preview API a 410
+    ``{"detail": ...}``, and a new access request a 400 naming the port."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="port", code="gone")
+
+
+def is_port_served(port) -> bool:
+    """Whether the port's data is still served, whoever asks. A retired product's ports serve nothing: previews,
+    exports, the preview API, new requests and approvals all ask here (its grants were revoked on retirement)."""
+    return port.product.status != DataProduct.Status.RETIRED
+
+
+def port_served_require(port) -> None:
+    """Refuse (``PortGone``, saying since when) unless ``is_port_served``."""
+    if is_port_served(port):
+        return
+    product = port.product
+    retired_at = (
+        AuditEvent.objects.filter(
+            target_type=DataProduct._meta.label_lower, target_id=str(product.pk), action="product.retired"
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    ) or product.updated_at  # a product retired before retirements were audited
+    raise PortGone(
+        f"{product.name} was retired on {timezone.localdate(retired_at):%Y-%m-%d}; its data is no longer served."
+    )
 
 
 def can_request_access(user, port) -> bool:

@@ -130,8 +130,10 @@ def port_data_read(
 ) -> PortData:
     """Rows of the port's table as ``user`` may see them: the one path for the preview page, the API and CSV.
 
-    Refuses (``PermissionDenied``) without a live grant or team membership; refuses ordering or filtering on a
-    masked or unknown column (``DomainError``); masks classified columns per ``products.access.masking``."""
+    Refuses (``permissions.PortGone``) a retired product's port, whoever asks; refuses (``PermissionDenied``)
+    without a live grant or team membership; refuses ordering or filtering on a masked or unknown column
+    (``DomainError``); masks classified columns per ``products.access.masking``."""
+    permissions.port_served_require(port)
     if not permissions.can_read_port_data(user, port, now=now):
         raise PermissionDenied("You have no access to this port's data. Request access first.")
     plan = mask_plan(user=user, port=port, now=now)

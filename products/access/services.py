@@ -103,7 +103,9 @@ def access_request_create(
 ) -> AccessRequest:
     """File a request for ``port``. Restricted products need two approvals; the choice is fixed at filing."""
     now = now or timezone.now()
-    product = port.product
+    # The product row locked: a retirement running now either sees this request or refuses it.
+    port.product = product = DataProduct.objects.select_for_update().get(pk=port.product_id)
+    permissions.port_served_require(port)
     require(permissions.can_request_access(actor, port), "Access can only be requested to published products.")
     purpose = (purpose or "").strip()
     if not purpose:
@@ -177,6 +179,7 @@ def access_request_approve(*, actor, access_request: AccessRequest, note: str = 
         "Only an owner or approver of the owning team decides, and never on their own request.",
     )
     _request_transition_check(access_request, RequestStatus.APPROVED)
+    permissions.port_served_require(access_request.port)
     try:
         with transaction.atomic():
             AccessApproval.objects.create(request=access_request, approver=actor, note=note.strip(), at=now)
@@ -264,7 +267,13 @@ def access_request_reject(*, actor, access_request: AccessRequest, note: str = "
     _request_transition_check(access_request, RequestStatus.REJECTED)
     if not note.strip():
         raise DomainError("Tell the requester why.", field="note")
-    _set_request_status(access_request, RequestStatus.REJECTED, actor=actor, note=note.strip(), now=now)
+    _reject(access_request, actor=actor, note=note.strip(), now=now)
+    return access_request
+
+
+def _reject(access_request: AccessRequest, *, actor, note: str, now) -> None:
+    """Reject a pending request (``actor`` None: the portal) and tell the requester, once."""
+    _set_request_status(access_request, RequestStatus.REJECTED, actor=actor, note=note, now=now)
     audit_record(
         actor=actor,
         action="access_request.reject",
@@ -281,7 +290,6 @@ def access_request_reject(*, actor, access_request: AccessRequest, note: str = "
         url=access_request.get_absolute_url(),
         dedupe_key=f"access-rejected:{access_request.pk}",
     )
-    return access_request
 
 
 @transaction.atomic
@@ -375,7 +383,13 @@ def grant_revoke(*, actor, grant: AccessGrant, reason: str = "", now=None) -> Ac
     now = now or timezone.now()
     grant = AccessGrant.objects.select_for_update().select_related("port__product").get(pk=grant.pk)
     require(permissions.can_revoke_grant(actor, grant), "Only the owning team's owners and approvers revoke.")
-    _end_grant(grant, GrantStatus.REVOKED, actor=actor, reason=reason.strip(), now=now)
+    _revoke(grant, actor=actor, reason=reason.strip(), now=now)
+    return grant
+
+
+def _revoke(grant: AccessGrant, *, actor, reason: str, now) -> None:
+    """End a locked grant as revoked (``actor`` None: the portal), deprovision it on commit, tell the grantee once."""
+    _end_grant(grant, GrantStatus.REVOKED, actor=actor, reason=reason, now=now)
     notify(
         [grant.user_id],
         kind="access.revoked",
@@ -384,7 +398,41 @@ def grant_revoke(*, actor, grant: AccessGrant, reason: str = "", now=None) -> Ac
         url=reverse("products:my-access"),
         dedupe_key=f"grant-revoked:{grant.pk}",
     )
-    return grant
+
+
+RETIRED_REASON = "The product was retired."
+
+
+def product_access_end(*, product: DataProduct, now=None) -> dict:
+    """A retired product serves no data (``permissions.is_port_served``), so nobody keeps access to it.
+
+    Runs inside the retirement's transaction (``products.access.receivers``), the product row locked:
+    1. every active grant on its ports is revoked by the portal, as any revoke: the warehouse REVOKE and the webhook
+       events follow on commit through the provisioning task (and the sweep retries them);
+    2. every pending request on its ports is rejected by the portal with a note.
+    Each grantee and requester is told once. Running it again finds nothing left to end."""
+    now = now or timezone.now()
+    grants = (
+        AccessGrant.objects.select_for_update(of=("self",))
+        .select_related("port__product")
+        .filter(port__product=product, status=GrantStatus.ACTIVE)
+        .order_by("pk")
+    )
+    revoked = 0
+    for grant in grants:
+        _revoke(grant, actor=None, reason=RETIRED_REASON, now=now)
+        revoked += 1
+    pending = (
+        AccessRequest.objects.select_for_update(of=("self",))
+        .select_related("port__product")
+        .filter(port__product=product, status=RequestStatus.PENDING)
+        .order_by("pk")
+    )
+    rejected = 0
+    for access_request in pending:
+        _reject(access_request, actor=None, note=f"{RETIRED_REASON} Its data is no longer served.", now=now)
+        rejected += 1
+    return {"revoked": revoked, "rejected": rejected}
 
 
 def grants_expire(*, now=None) -> dict:

@@ -35,9 +35,22 @@ def _port_of_product(request, domain: str, slug: str, port_id: int) -> OutputPor
     return port
 
 
+def _port_gone(request, port: OutputPort, gone: permissions.PortGone):
+    return render(request, "products/access/port_gone.html", {"port": port, "message": gone.message}, status=410)
+
+
 @login_required
 def access_request_create(request, domain: str, slug: str, port_id: int):
     port = _port_of_product(request, domain, slug, port_id)
+    try:
+        permissions.port_served_require(port)
+    except permissions.PortGone as gone:
+        if request.method != "POST":
+            return _port_gone(request, port, gone)
+        form = AccessRequestForm(request.POST, durations=services.access_duration_choices(port))
+        attach_domain_error(form, gone)
+        context = {"form": form, "port": port, "renewal_of": None}
+        return render(request, "products/access/accessrequest_form.html", context, status=400)
     if not permissions.can_request_access(request.user, port):
         raise PermissionDenied("Access can only be requested to published products.")
     form = AccessRequestForm(request.POST or None, durations=services.access_duration_choices(port))
@@ -186,6 +199,8 @@ def port_preview(request, domain: str, slug: str, port_id: int):
     status = 200
     try:
         context["data"] = selectors.port_data_read(user=request.user, port=port, limit=PREVIEW_ROWS, **params)
+    except permissions.PortGone as gone:
+        return _port_gone(request, port, gone)
     except PermissionDenied:
         return _no_data_access(request, port)
     except DomainError as error:
@@ -200,6 +215,8 @@ def port_export(request, domain: str, slug: str, port_id: int):
     port = _port_of_product(request, domain, slug, port_id)
     try:
         data = selectors.port_data_read(user=request.user, port=port, limit=EXPORT_ROWS, **_query_params(request))
+    except permissions.PortGone as gone:
+        return _port_gone(request, port, gone)
     except PermissionDenied:
         return _no_data_access(request, port)
     except DomainError as error:

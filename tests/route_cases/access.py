@@ -1,6 +1,7 @@
 """Access-to-data routes. ``analyst`` has a pending request on the world's port, ``steward`` holds a grant on it
 (approved by the owner), and the port reads from a demo SQLite warehouse. Owners and admins decide; the owning
-team reads data; outsiders get 404 for requests and grants they may not see and 403 for data without a grant."""
+team reads data; outsiders get 404 for requests and grants they may not see and 403 for data without a grant. A
+retired product's port serves nobody: 410 Gone for its previews and exports, 400 for a new request."""
 
 import tempfile
 from pathlib import Path
@@ -30,6 +31,10 @@ def build(world) -> None:
     access_services.access_request_approve(actor=users["owner"], access_request=granted)
     world.grant = granted.grant
     world.clearance = factories.ClearanceFactory(user=users["analyst"])
+    retired = factories.DataProductFactory(owner_team=world.team, slug="old-extract", status="retired")
+    world.retired_port = factories.OutputPortFactory(
+        product=retired, name="extract", warehouse=warehouse, table="customer_360"
+    )
 
 
 def _port_page(w, suffix: str, port=None, product=None) -> str:
@@ -113,8 +118,35 @@ CASES = [
         note="sorting on a masked column",
     ),
     Case("products:port-export", lambda w: _port_page(w, "export.csv"), 403, expect=DATA_READERS),
+    Case(
+        "products:port-preview",
+        lambda w: _port_page(w, "preview/", port=w.retired_port),
+        410,
+        note="retired",
+    ),
+    Case(
+        "products:port-export",
+        lambda w: _port_page(w, "export.csv", port=w.retired_port),
+        410,
+        note="retired",
+    ),
+    Case(
+        "products:access-request-create",
+        lambda w: _port_page(w, "request-access/", port=w.retired_port),
+        410,
+        note="retired",
+    ),
+    Case(
+        "products:access-request-create",
+        lambda w: _port_page(w, "request-access/", port=w.retired_port),
+        400,
+        method="post",
+        data={"purpose": "Weekly report", "duration_days": 30},
+        note="retired: form error",
+    ),
     # API
     Case("port-data-preview", lambda w: f"/api/v1/ports/{w.port.pk}/preview/", 403, expect=DATA_READERS),
+    Case("port-data-preview", lambda w: f"/api/v1/ports/{w.retired_port.pk}/preview/", 410, note="retired"),
     Case("access-request-list", lambda w: "/api/v1/access-requests/", 200),
     Case(
         "access-request-list",

@@ -5,14 +5,15 @@ from products.models import DataProduct, OutputPort
 
 
 class RequestablePortField(serializers.PrimaryKeyRelatedField):
-    """A port of a published product the caller can see (IDOR guard: other ports do not exist for them)."""
+    """A port of a published product the caller can see (IDOR guard: other ports do not exist for them). A retired
+    product's port is found too, so that the service refuses it saying since when its data is no longer served."""
 
     def get_queryset(self):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         return (
             OutputPort.objects.visible_to(user)
-            .filter(product__status=DataProduct.Status.PUBLISHED)
+            .filter(product__status__in=(DataProduct.Status.PUBLISHED, DataProduct.Status.RETIRED))
             .select_related("product")
         )
 

@@ -1,9 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from products.access import selectors, services
+from products.access import permissions, selectors, services
 from products.access.api.serializers import (
     AccessDecisionSerializer,
     AccessGrantSerializer,
@@ -118,14 +118,17 @@ class PortDataViewSet(viewsets.GenericViewSet):
             OpenApiParameter("where", str, description="Filter: a column that must equal ``value``."),
             OpenApiParameter("value", str),
         ],
-        responses=PortPreviewSerializer,
+        responses={
+            200: PortPreviewSerializer,
+            410: OpenApiResponse(description="The port's product is retired: its data is no longer served."),
+        },
     )
     @action(detail=True, methods=["get"], url_path="preview", url_name="preview")
     def preview(self, request, pk=None):
         """Up to 50 rows of the port's table, with classified columns masked unless you are cleared for them.
 
         Needs a live access grant on the port (or membership of the owning team). Filtering or ordering on a
-        masked column is refused."""
+        masked column is refused. A retired product's ports answer 410 Gone."""
         port = selectors.port_for_data(user=request.user, pk=self.get_object().pk)
         try:
             data = selectors.port_data_read(
@@ -136,6 +139,8 @@ class PortDataViewSet(viewsets.GenericViewSet):
                 value=request.query_params.get("value", "")[:500],
                 limit=50,
             )
+        except permissions.PortGone as gone:
+            return Response({"detail": gone.message}, status=410)
         except WarehouseError as error:
             return Response({"detail": f"The warehouse could not answer: {error}"}, status=503)
         return Response(
