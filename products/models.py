@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.validators import header_safe_name_validate
+
 # semver.org's official pattern: MAJOR.MINOR.PATCH with optional pre-release and build metadata.
 SEMVER_RE = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -247,6 +249,10 @@ class OutputPort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} / {self.name}"
+
+    def clean(self) -> None:
+        # The name goes into download file names (``<product>-<port>.csv``) and webhook payloads.
+        header_safe_name_validate(self.name, field="name")
 
 
 # What a column promises its consumers: what forms, the API, schema versions and contracts carry, in this order.
