@@ -280,3 +280,5 @@ MESH_URN_PREFIX = os.environ.get("MESH_URN_PREFIX", "urn:mesh")
 MESH_NOTICE_DAYS = int(os.environ.get("MESH_NOTICE_DAYS", "30"))
 # Members of this group review declassifications (with the glossary's stewards) and record clearances.
 MESH_DATA_PROTECTION_GROUP = os.environ.get("MESH_DATA_PROTECTION_GROUP", "Data protection")
+# Webhooks go to public addresses only; 1 allows receivers on loopback and private networks (portal.outbound).
+MESH_WEBHOOK_ALLOW_PRIVATE = env_bool("MESH_WEBHOOK_ALLOW_PRIVATE", False)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.outbound import UnsafeDestination, destination_check
 from portal.validators import header_safe_name_validate
 
 # semver.org's official pattern: MAJOR.MINOR.PATCH with optional pre-release and build metadata.
@@ -415,6 +416,14 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, kind: str) -> bool:
         return not self.event_kinds or kind in self.event_kinds
+
+    def clean(self) -> None:
+        # Public addresses only (checked again at each delivery): see portal.outbound.
+        if self.url:
+            try:
+                destination_check(self.url)
+            except UnsafeDestination as error:
+                raise ValidationError({"url": error.message}) from None
 
 
 class OutboxEvent(models.Model):
