@@ -132,7 +132,20 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"  # the page, or JSON on the API's token endpoint
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Whose address is locked out. MESH_PROXY_COUNT is the number of reverse proxies in front of the portal, each of
+# which appends the address it received from to X-Forwarded-For (0: clients connect directly; REMOTE_ADDR is the
+# client and X-Forwarded-For is ignored, since anyone can send one). With N proxies the client is the N-th address
+# from the right of X-Forwarded-For: what a client writes to the left of it changes nothing. django-ipware counts
+# only the proxies listed in the header (the last one is REMOTE_ADDR), hence N - 1. A request that bypassed the
+# proxies carries fewer addresses: with one proxy its REMOTE_ADDR counts, with more ipware finds no client address.
+MESH_PROXY_COUNT = int(os.environ.get("MESH_PROXY_COUNT", "0"))
+if MESH_PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = MESH_PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False  # more addresses than proxies: the client wrote some; count from the right all the same
 
 # --- Security (production values come from the environment; `check --deploy` passes with DEBUG off) ------------
 # TLS usually ends at the proxy in front; set SECURE_SSL_REDIRECT=1 where Django itself should redirect to HTTPS.
