@@ -83,3 +83,12 @@ def test_the_schema_declares_them_nullable(component, prop):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     properties = schema["components"]["schemas"][component]["properties"]
     assert properties[prop].get("nullable") is True, properties[prop]
+
+
+@pytest.mark.django_db
+def test_operations_taking_a_body_document_the_415_they_give(api_for, owner):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [op for item in schema["paths"].values() for method, op in item.items() if "requestBody" in op]
+    assert operations and all("415" in operation["responses"] for operation in operations)
+    response = api_for(owner).generic("POST", "/api/v1/products/", "name=x", content_type="text/plain")
+    assert response.status_code == 415
