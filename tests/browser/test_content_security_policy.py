@@ -40,6 +40,9 @@ def test_portal_pages_run_with_no_violation(page_for, owner, product):
         "/governance/",
         f"/governance/proposals/{proposal.pk}/",
         "/glossary/",
+        "/accounts/token/",
+        "/products/declassifications/",
+        f"{product.get_absolute_url()}ports/{product.ports.get().pk}/versions/",
     ):
         response = page.goto(url)
         assert response.status == 200, url
