@@ -6,6 +6,7 @@ from governance import permissions, selectors
 from governance.models import Proposal, Seat, Vote
 from governance.rules import EXAMPLES, rule_validate
 from portal.errors import DomainError
+from portal.forms import JSONInputField
 
 PROPOSAL_FIELDS = [
     "council",
@@ -47,6 +48,7 @@ class ProposalForm(forms.ModelForm):
             "payload": forms.Textarea(attrs={"rows": 2, "class": "mono"}),
             "effective_from": forms.DateInput(attrs={"type": "date"}),
         }
+        field_classes = {"rule": JSONInputField, "payload": JSONInputField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,14 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from governance import permissions, selectors, services
 from governance.filters import ProposalFilter
 from governance.forms import CommentForm, OpenForm, ProposalForm, VoteForm
 from governance.models import Council, Proposal, Standard
-from portal.csv_safe import csv_response
+from portal.csv_safe import attachment_header, csv_response
 from portal.errors import DomainError
 from portal.forms import attach_domain_error
 from portal.pagination import paginate
@@ -269,7 +268,5 @@ def decision_log_json(request, council_pk: int):
     council = _log_council(request, council_pk)
     rows = list(_log_rows(request, council))
     response = JsonResponse({"council": council.name, "decisions": rows}, json_dumps_params={"indent": 1})
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"decision-log-council-{council.pk}.json"
-    )
+    response["Content-Disposition"] = attachment_header(f"decision-log-council-{council.pk}.json")
     return response

@@ -1,6 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput, JSONString
 
 from portal.errors import DomainError
+from portal.json_input import JSONInputError, json_input_parse
 from portal.services import API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_LIFETIMES
 
 
@@ -26,3 +29,27 @@ class ApiTokenForm(forms.Form):
     def clean_expires_in_days(self) -> int | None:
         value = self.cleaned_data["expires_in_days"]
         return None if value == "never" else int(value)
+
+
+class JSONInputField(forms.JSONField):
+    """Django's JSON form field, with the API's limits (``portal.json_input``): too deep a nesting or a NUL is
+    a form error on the field, not a server error."""
+
+    def to_python(self, value):
+        if self.disabled or value in self.empty_values or not isinstance(value, str | bytes):
+            return super().to_python(value)
+        try:
+            converted = json_input_parse(value, cls=self.decoder)
+        except JSONInputError as error:
+            if str(error).startswith("JSON parse error"):
+                raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value}) from None
+            raise ValidationError(str(error), code="invalid") from None
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data, initial):
+        if self.disabled or not isinstance(data, str | bytes):
+            return super().bound_data(data, initial)
+        try:
+            return json_input_parse(data, cls=self.decoder)
+        except JSONInputError:
+            return InvalidJSONInput(data)

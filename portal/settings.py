@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MESH_VAR_DIR", BASE_DIR / "var"))
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "portal",
     "products",
     "governance",
@@ -54,14 +56,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "portal.middleware.RefuseNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -129,7 +132,20 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"  # the page, or JSON on the API's token endpoint
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Whose address is locked out. MESH_PROXY_COUNT is the number of reverse proxies in front of the portal, each of
+# which appends the address it received from to X-Forwarded-For (0: clients connect directly; REMOTE_ADDR is the
+# client and X-Forwarded-For is ignored, since anyone can send one). With N proxies the client is the N-th address
+# from the right of X-Forwarded-For: what a client writes to the left of it changes nothing. django-ipware counts
+# only the proxies listed in the header (the last one is REMOTE_ADDR), hence N - 1. A request that bypassed the
+# proxies carries fewer addresses: with one proxy its REMOTE_ADDR counts, with more ipware finds no client address.
+MESH_PROXY_COUNT = int(os.environ.get("MESH_PROXY_COUNT", "0"))
+if MESH_PROXY_COUNT > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = MESH_PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False  # more addresses than proxies: the client wrote some; count from the right all the same
 
 # --- Security (production values come from the environment; `check --deploy` passes with DEBUG off) ------------
 # TLS usually ends at the proxy in front; set SECURE_SSL_REDIRECT=1 where Django itself should redirect to HTTPS.
@@ -144,6 +160,21 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts and styles come from the portal's own static files only; no inline
+# <script>, style="…" or on…= handlers anywhere in the templates. The API docs pages relax what they need, and only
+# there (portal.api.docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+    }
+}
 
 # --- I18N / static ----------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -205,6 +236,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from validator.swagger.io: the docs page loads nothing from outside (Content-Security-Policy).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind"; each choice set gets its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
@@ -280,3 +313,5 @@ MESH_URN_PREFIX = os.environ.get("MESH_URN_PREFIX", "urn:mesh")
 MESH_NOTICE_DAYS = int(os.environ.get("MESH_NOTICE_DAYS", "30"))
 # Members of this group review declassifications (with the glossary's stewards) and record clearances.
 MESH_DATA_PROTECTION_GROUP = os.environ.get("MESH_DATA_PROTECTION_GROUP", "Data protection")
+# Webhooks go to public addresses only; 1 allows receivers on loopback and private networks (portal.outbound).
+MESH_WEBHOOK_ALLOW_PRIVATE = env_bool("MESH_WEBHOOK_ALLOW_PRIVATE", False)

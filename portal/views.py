@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from portal.errors import DomainError
 from portal.forms import ApiTokenForm, attach_domain_error
 from portal.pagination import paginate
+from portal.redirects import safe_next
 from portal.selectors import api_tokens_of, notification_list
 from portal.services import api_token_create, api_token_revoke, notification_mark_read
 
@@ -56,7 +57,7 @@ def notification_inbox(request):
 def notification_read(request):
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     notification_mark_read(user=request.user, notification_ids=ids or None)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "inbox")
+    return redirect(safe_next(request, "inbox"))
 
 
 def locked_out(request, original_response=None, credentials=None):

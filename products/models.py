@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.outbound import UnsafeDestination, destination_check
+from portal.validators import header_safe_name_validate
+
 # semver.org's official pattern: MAJOR.MINOR.PATCH with optional pre-release and build metadata.
 SEMVER_RE = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -248,6 +251,10 @@ class OutputPort(models.Model):
     def __str__(self) -> str:
         return f"{self.product} / {self.name}"
 
+    def clean(self) -> None:
+        # The name goes into download file names (``<product>-<port>.csv``) and webhook payloads.
+        header_safe_name_validate(self.name, field="name")
+
 
 # What a column promises its consumers: what forms, the API, schema versions and contracts carry, in this order.
 SCHEMA_COLUMN_KEYS = ("name", "data_type", "nullable", "primary_key", "classification", "description")
@@ -409,6 +416,14 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, kind: str) -> bool:
         return not self.event_kinds or kind in self.event_kinds
+
+    def clean(self) -> None:
+        # Public addresses only (checked again at each delivery): see portal.outbound.
+        if self.url:
+            try:
+                destination_check(self.url)
+            except UnsafeDestination as error:
+                raise ValidationError({"url": error.message}) from None
 
 
 class OutboxEvent(models.Model):

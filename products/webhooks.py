@@ -7,21 +7,24 @@ twice writes nothing new. Delivery is published on commit. ``outbox_deliver`` se
 HMAC-SHA256 (``X-Mesh-Signature: t=<unix time>,v1=<hex of HMAC(secret, "<t>.<body>")>``, ``X-Mesh-Event-Id``); a
 failure sets ``next_attempt_at`` with exponential backoff, and the sweep sends what is due, so nothing is lost while
 the receiver is down. Receivers dedupe by event id.
+
+Endpoints reach public addresses only (``portal.outbound``): the URL is checked when saved and again at each
+delivery, which connects to the address it checked; a redirect (3xx) or any answer outside 2xx is a failed attempt.
 """
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
+from portal.outbound import UnsafeDestination, destination_check, pinned_post
 from portal.services import task_enqueue_on_commit
 from products.models import OutboxEvent, WebhookEndpoint
 
@@ -89,31 +92,33 @@ def outbox_deliver(event_pk: int, *, now=None) -> bool:
         return False
     event = OutboxEvent.objects.select_related("endpoint").get(pk=event_pk)
     endpoint = event.endpoint
-    if not endpoint.active or not endpoint.url.startswith(("http://", "https://")):
+    if not endpoint.active:
         OutboxEvent.objects.filter(pk=event_pk).update(
             next_attempt_at=now + BACKOFF_MAX, last_error="The endpoint is inactive."
         )
         return False
     body = json.dumps({"id": str(event.event_id), **event.payload}, sort_keys=True).encode()
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "MeshPortal-Webhooks/1",
-            "X-Mesh-Event-Id": str(event.event_id),
-            "X-Mesh-Event-Kind": event.kind,
-            "X-Mesh-Signature": signature_header(endpoint.secret, body, int(now.timestamp())),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "MeshPortal-Webhooks/1",
+        "X-Mesh-Event-Id": str(event.event_id),
+        "X-Mesh-Event-Kind": event.kind,
+        "X-Mesh-Signature": signature_header(endpoint.secret, body, int(now.timestamp())),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_S) as response:  # noqa: S310
-            response.read(1024)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
+        destination = destination_check(endpoint.url)  # again now: the name may resolve elsewhere than when saved
+        answer = pinned_post(destination, body, headers, timeout=DELIVERY_TIMEOUT_S)
+    except UnsafeDestination as error:
+        reason = error.message
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        reason = str(error) or type(error).__name__
+    else:
+        reason = None if 200 <= answer.status < 300 else f"The receiver answered HTTP {answer.status}."
+        if 300 <= answer.status < 400:
+            reason = f"The receiver answered HTTP {answer.status}; redirects are not followed."
+    if reason is not None:
         OutboxEvent.objects.filter(pk=event_pk).update(
-            next_attempt_at=now + backoff_after(event.attempts), last_error=str(reason)[:500]
+            next_attempt_at=now + backoff_after(event.attempts), last_error=reason[:500]
         )
         logger.info("webhook %s to %s failed (attempt %s): %s", event.event_id, endpoint.name, event.attempts, reason)
         return False

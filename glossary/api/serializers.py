@@ -55,7 +55,7 @@ class TermSerializer(serializers.ModelSerializer):
     domain = OptionalDomainField(slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True)
     synonyms = AliasListField(kind=TermAlias.Kind.SYNONYM)
     abbreviations = AliasListField(kind=TermAlias.Kind.ABBREVIATION)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     page_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from glossary import imports, permissions, selectors, services
@@ -18,6 +18,7 @@ from glossary.api.serializers import (
 )
 from glossary.filters import TermFilter
 from glossary.models import TermRevision
+from portal.api.parsers import TextJSONParser
 
 
 class TermViewSet(
@@ -112,7 +113,7 @@ class TermViewSet(
         methods=["post"],
         url_path="import",
         url_name="import",
-        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        parser_classes=[MultiPartParser, FormParser, TextJSONParser],
     )
     def import_csv(self, request):
         """Import terms from CSV. All or nothing by default (400 with the bad rows, nothing imported); with

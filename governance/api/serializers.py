@@ -8,7 +8,7 @@ from portal.errors import DomainError
 
 
 class SeatSerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     holder = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

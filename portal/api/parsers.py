@@ -1,22 +1,28 @@
+from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.settings import api_settings
 
-
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
+from portal.json_input import JSONInputError, json_input_parse
 
 
 class TextJSONParser(JSONParser):
-    """JSON whose strings hold no NUL character: no database stores one in text, so it is refused up front."""
+    """The API's JSON parser: a body nested too deeply or holding a NUL character is a 400, never a 500
+    (``portal.json_input``)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if _contains_nul(data):
-            raise ParseError("Text may not contain the NUL character (\\u0000).")
-        return data
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = stream.read().decode(encoding)
+        except UnicodeDecodeError as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+        constant = {"parse_constant": _refuse_constant} if api_settings.STRICT_JSON else {}
+        try:
+            return json_input_parse(text, **constant)
+        except JSONInputError as error:
+            raise ParseError(str(error)) from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")

@@ -17,6 +17,8 @@ ERROR_RESPONSES = {
     "403": "Authenticated, but not allowed to do this.",
     "404": "No such object, or not visible to the caller.",
 }
+# Operations that take a body also refuse a body in a media type they do not parse (or a malformed one).
+BODY_ERROR_RESPONSES = {"415": "The body's media type is not one this operation accepts."}
 
 
 def add_error_responses(result, generator, request, public):
@@ -28,7 +30,8 @@ def add_error_responses(result, generator, request, public):
                 if parameter.get("in") == "query" and parameter["name"] not in STRICT_QUERY_PARAMETERS:
                     parameter["schema"] = {"anyOf": [parameter.get("schema", {}), NO_FILTER]}
             responses = operation.setdefault("responses", {})
-            for code, description in ERROR_RESPONSES.items():
+            errors = {**ERROR_RESPONSES, **(BODY_ERROR_RESPONSES if "requestBody" in operation else {})}
+            for code, description in errors.items():
                 if code == "400" and method == "get" and "parameters" not in operation:
                     continue
                 responses.setdefault(

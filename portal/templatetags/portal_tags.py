@@ -21,3 +21,16 @@ def query_with(context, **changes) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def percent_step(value) -> int:
+    """A percentage as a whole number from 0 to 100, for the ``w-<n>`` width classes of progress bars (the page's
+    Content-Security-Policy forbids inline ``style`` attributes)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    if number != number:  # NaN
+        return 0
+    return max(0, min(100, round(number)))

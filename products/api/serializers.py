@@ -154,7 +154,7 @@ class StatusChangeSerializer(serializers.Serializer):
 class SubscriptionSerializer(serializers.ModelSerializer):
     product = ProductField(scope="view")
     team = TeamSlugField(slug_field="slug", required=False, allow_null=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Subscription

@@ -1,5 +1,6 @@
 from django import forms
 
+from portal.forms import JSONInputField
 from products.models import OutputPort
 from products.quality.models import QualityCheck
 
@@ -11,7 +12,7 @@ class QualityCheckForm(forms.Form):
     kind = forms.ChoiceField(choices=QualityCheck.Kind.choices)
     port = forms.ModelChoiceField(queryset=OutputPort.objects.none(), required=False)
     column = forms.CharField(max_length=63, required=False)
-    params = forms.JSONField(
+    params = JSONInputField(
         initial=dict,
         required=False,
         help_text='e.g. {"max_age_minutes": 60} · {"min_percent": 99} · {"min_rows": 1, "max_rows": 100000} · '

@@ -9,14 +9,57 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from portal.wsgi import application
+from products.access.models import AccessRequest
+from products.quality.models import Incident
+from tests import factories
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = application
 
 
 @pytest.fixture
-def token(owner, product, draft, other_product, api_token_for):
+def null_cases(owner, analyst, team, product, other_product):
+    """One row of each object whose answers hold a null, visible to the owner, so that response_schema_conformance
+    meets every nullable field for real (and ``test_api_schema.py`` checks the schema declares them)."""
+    port = factories.OutputPortFactory(product=product, name="orders")
+    council = factories.CouncilFactory()
+    factories.SeatFactory(council=council, domain=None, is_chair=True)  # the chair's seat: no domain
+    factories.SeatFactory(council=council, domain=team.domain, holder=owner)
+    factories.ProposalFactory(council=council, author=owner)
+    product.status = "published"
+    product.save()
+    AccessRequest.objects.create(requester=analyst, port=port, purpose="Reporting", duration_days=30)  # undecided
+    factories.SubscriptionFactory(product=product, team=team, user=None)  # a team's subscription: no user
+    factories.SubscriptionFactory(product=product, user=analyst)  # a person's: no team
+    check = factories.QualityCheckFactory(product=product, port=None)  # a product-wide check: no port
+    Incident.objects.create(product=product, kind="sla_miss", metric="freshness", summary="Late")  # no check
+    Incident.objects.create(product=product, quality_check=check, kind="breach", summary="Breached")
+    factories.WaiverFactory(product=product, requested_by=owner)  # undecided
+    factories.TermFactory(author=None)
+    return {"port": port, "council": council}
+
+
+@pytest.fixture
+def token(owner, product, draft, other_product, null_cases, api_token_for):
     return api_token_for(owner)
+
+
+@pytest.mark.django_db
+def test_the_owner_meets_every_null_case(api_for, owner, null_cases):
+    """The fixtures above are seen through the API, nulls included (else the fuzz would never meet them)."""
+    api = api_for(owner)
+
+    def values(url, key):
+        return [row[key] for row in api.get(url).json()["results"]]
+
+    assert None in values("/api/v1/seats/", "domain")
+    assert None in values("/api/v1/access-requests/", "decided_by")
+    assert None in values("/api/v1/access-requests/", "grant")
+    assert None in values("/api/v1/subscriptions/", "user") and None in values("/api/v1/subscriptions/", "team")
+    assert None in values("/api/v1/quality-incidents/", "check")
+    assert None in values("/api/v1/quality-checks/", "port")
+    assert None in values("/api/v1/waivers/", "decided_by")
+    assert None in values("/api/v1/glossary/terms/", "author")
 
 
 @pytest.fixture(autouse=True)

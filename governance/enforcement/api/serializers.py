@@ -29,7 +29,7 @@ class WaiverSerializer(serializers.ModelSerializer):
 
     product = ProductField(scope="edit")
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Waiver

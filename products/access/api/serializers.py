@@ -39,7 +39,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     port = RequestablePortField()
     renewal_of = OwnGrantField(required=False, allow_null=True)
     approvals = AccessApprovalSerializer(many=True, read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     grant = serializers.SerializerMethodField()
 
     class Meta:

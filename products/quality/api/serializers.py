@@ -6,7 +6,7 @@ from products.quality.models import CheckRun, Incident, QualityCheck
 
 class QualityCheckSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.urn", read_only=True)
-    port = serializers.CharField(source="port.name", read_only=True, default=None)
+    port = serializers.CharField(source="port.name", read_only=True, default=None, allow_null=True)
     latest_state = serializers.CharField(read_only=True, allow_null=True)
     latest_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -31,7 +31,7 @@ class QualityCheckSerializer(serializers.ModelSerializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.urn", read_only=True)
-    check = serializers.CharField(source="quality_check.name", read_only=True, default=None)
+    check = serializers.CharField(source="quality_check.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Incident

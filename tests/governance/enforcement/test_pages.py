@@ -63,7 +63,7 @@ def test_violation_list_costs_the_same_queries_at_5_and_50(client_for, owner, te
 def test_running_run_row_polls_with_htmx_and_stops_when_done(client_for, admin_user):
     run = EnforcementRun.objects.create(status="running", chunks_total=4, chunks_done=1)
     row = client_for(admin_user).get(f"/governance/enforcement/{run.pk}/progress/").content.decode()
-    assert 'hx-trigger="every 2s"' in row and "width: 25%" in row
+    assert 'hx-trigger="every 2s"' in row and 'class="w-25"' in row
     EnforcementRun.objects.filter(pk=run.pk).update(status="done", chunks_done=4)
     row = client_for(admin_user).get(f"/governance/enforcement/{run.pk}/progress/").content.decode()
     assert "hx-trigger" not in row

@@ -19,6 +19,12 @@ from tests.products.access.support import grant_for
 SECRET = "whsec-test"
 
 
+@pytest.fixture(autouse=True)
+def local_receivers_allowed(settings):
+    """The receiver listens on 127.0.0.1, which webhooks may reach only when the setting allows it."""
+    settings.MESH_WEBHOOK_ALLOW_PRIVATE = True
+
+
 class Receiver:
     """A tiny webhook receiver on 127.0.0.1 that checks signatures, dedups by event id and counts deliveries."""
 
