@@ -121,3 +121,17 @@ def customers(product, warehouse):
             port=port, name=name, data_type=data_type, classification=classification, position=position
         )
     return port
+
+
+@pytest.fixture(scope="session")
+def live_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo portal served by uvicorn in another process (see ``tests/portal/mcp/live.py``), one per worker."""
+    from tests.portal.mcp.live import live_site_start, live_site_stop
+
+    with django_db_blocker.unblock():
+        site = live_site_start(tmp_path_factory.mktemp("mcp-live"))
+    try:
+        yield site
+    finally:
+        with django_db_blocker.unblock():
+            live_site_stop(site)
