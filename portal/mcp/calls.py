@@ -24,6 +24,8 @@ from portal.services import audit_record
 logger = logging.getLogger(__name__)
 
 SECRET_WORDS = ("token", "key", "password", "secret")
+# Free text that may quote a person's data (a filter value, a purpose): the audit row keeps only its length.
+FREE_TEXT = ("value", "purpose")
 ARGUMENT_TEXT_LIMIT = 120
 
 
@@ -43,12 +45,15 @@ class Answer:
 
 
 def arguments_for_audit(arguments: dict) -> dict:
-    """The arguments as the audit row keeps them: nothing that looks like a secret, long text cut short."""
+    """The arguments as the audit row keeps them: nothing that looks like a secret, free text as its length only,
+    other long text cut short."""
     kept = {}
     for name, value in arguments.items():
         if any(word in name.lower() for word in SECRET_WORDS):
             continue
-        if isinstance(value, str) and len(value) > ARGUMENT_TEXT_LIMIT:
+        if name in FREE_TEXT and isinstance(value, str):
+            value = f"<{len(value)} characters>"
+        elif isinstance(value, str) and len(value) > ARGUMENT_TEXT_LIMIT:
             value = value[:ARGUMENT_TEXT_LIMIT] + "…"
         kept[name] = value
     return kept

@@ -93,6 +93,15 @@ def test_every_call_is_audited_with_user_tool_arguments_and_size_never_the_token
         assert agent.key not in str(row.data) and agent.key[15:] not in row.target_label
 
 
+def test_audit_rows_keep_free_text_as_its_length_only(agent_for, analyst, customers):
+    agent = agent_for(analyst)
+    agent.call("preview_data", domain="crm", slug="customer-360", port="customers", where="email", value="a@b.example")
+    agent.call("request_access", domain="crm", slug="customer-360", port="customers", purpose="Churn for Jane Doe")
+    rows = {row.data["tool"]: row.data["arguments"] for row in AuditEvent.objects.filter(action="mcp.call")}
+    assert rows["preview_data"]["value"] == "<11 characters>" and rows["preview_data"]["where"] == "email"
+    assert rows["request_access"]["purpose"] == "<18 characters>"
+
+
 def test_calls_beyond_the_rate_limit_are_refused_until_the_minute_is_over(agent_for, analyst, product, settings):
     settings.MESH_MCP_RATE_LIMIT = 3
     agent = agent_for(analyst)
