@@ -131,6 +131,19 @@ def term_usage(*, user, term: Term, limit: int = 200) -> TermUsage:
     return usage
 
 
+def term_product_ids(*, user, text: str):
+    """Ids of the visible products linked (on a column or as a whole) to a term ``user`` may see whose name,
+    synonym or abbreviation is ``text``: a subquery for filtering a product list by glossary term."""
+    key = name_key(text or "")
+    terms = Term.objects.visible_to(user).filter(Q(name_key=key) | Q(aliases__name_key=key)).values("pk")
+    visible = DataProduct.objects.visible_to(user)
+    via_fields = TermLink.objects.filter(term__in=terms, field__isnull=False, field__port__product__in=visible)
+    via_products = TermLink.objects.filter(term__in=terms, product__isnull=False, product__in=visible)
+    return DataProduct.objects.filter(
+        Q(pk__in=via_fields.values("field__port__product_id")) | Q(pk__in=via_products.values("product_id"))
+    ).values("pk")
+
+
 def term_keys(term: Term) -> set[str]:
     """The matching keys of a term: its name and its synonyms and abbreviations (aliases prefetched)."""
     return {term.name_key, *(alias.name_key for alias in term.aliases.all())}

@@ -41,11 +41,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Who holds which API token, and revoking one (a leaked token, someone who left). Never a key or a digest:
     keys are not stored, and tokens are made by their owners only, on their page or through the API."""
 
-    list_display = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
-    list_filter = [("expiry", admin.EmptyFieldListFilter)]
+    list_display = ["name", "user", "token_key", "read_only", "created", "expiry", "last_used_at"]
+    list_filter = ["read_only", ("expiry", admin.EmptyFieldListFilter)]
     search_fields = ["name", "token_key", "user__username"]
     list_select_related = ["user"]
-    fields = readonly_fields = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
+    fields = readonly_fields = ["name", "user", "token_key", "read_only", "created", "expiry", "last_used_at"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -25,6 +25,12 @@ class ApiTokenForm(forms.Form):
         choices=[(str(days) if days else "never", label) for days, label in API_TOKEN_LIFETIMES.items()],
         initial=str(API_TOKEN_DEFAULT_LIFETIME),
     )
+    read_only = forms.BooleanField(
+        label="Read-only",
+        required=False,
+        help_text="The token reads and never writes: for agents that only look things up (the API refuses its "
+        "writing calls; the MCP server offers it no writing tool).",
+    )
 
     def clean_expires_in_days(self) -> int | None:
         value = self.cleaned_data["expires_in_days"]

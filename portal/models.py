@@ -76,6 +76,7 @@ class ApiToken(AbstractAuthToken):
     SHA-512 ``digest`` and ``token_key``, the key's first 15 characters, by which knox finds the row and the pages
     tell tokens apart. The key is shown once, when the token is made (``portal.services.api_token_create``).
     A revoked token is deleted; an expired one stops working at once and knox deletes it when its user next calls.
+    A ``read_only`` token reads only, in the API and the MCP server alike (``portal.permissions.token_may_write``).
     """
 
     # Knox's digest is the primary key; here a plain id is, so that admin and API addresses never carry the digest.
@@ -83,6 +84,11 @@ class ApiToken(AbstractAuthToken):
     digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True, editable=False)
     name = models.CharField(max_length=100)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Chosen when the token is made, never changed after: a read-only token reads (API GET, MCP reading tools) and
+    # writes nothing, whatever its user may do.
+    read_only = models.BooleanField(
+        default=False, editable=False, help_text="Reads only: no writing API call and no writing MCP tool."
+    )
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -1,5 +1,5 @@
-"""Who a user is, for every app: the two questions every permission module starts from; and who may revoke a
-personal API token."""
+"""Who a user is, for every app: the two questions every permission module starts from; who may revoke a personal
+API token, and what a token may do."""
 
 
 def is_signed_in(user) -> bool:
@@ -15,3 +15,9 @@ def can_revoke_api_token(user, token) -> bool:
     if not is_signed_in(user):
         return False
     return token.user_id == user.pk or (user.is_staff and user.has_perm("portal.delete_apitoken"))
+
+
+def token_may_write(token) -> bool:
+    """Whether a call made with ``token`` may change anything. A read-only token only reads, in the REST API and
+    the MCP server alike; a call without a token (a signed-in browser) is not limited here."""
+    return not getattr(token, "read_only", False)

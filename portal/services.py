@@ -135,8 +135,9 @@ API_TOKEN_DEFAULT_LIFETIME = 90
 API_TOKEN_LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def api_token_create(*, user, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
-    """A new personal API token for ``user``; returns (the row, the key).
+def api_token_create(*, user, name: str, expires_in_days: int | None, read_only: bool = False) -> tuple[ApiToken, str]:
+    """A new personal API token for ``user``; returns (the row, the key). A ``read_only`` token reads only: the API
+    refuses its writing calls and the MCP server hides its writing tools.
 
     Only the key's digest is stored: the caller shows the key once and never again. A user holds at most
     ``MESH_API_TOKENS_PER_USER`` live tokens, so a pipeline that asks for a token on each run cannot pile them up.
@@ -159,12 +160,12 @@ def api_token_create(*, user, name: str, expires_in_days: int | None) -> tuple[A
                 field="name",
             )
         lifetime = None if expires_in_days is None else timedelta(days=expires_in_days)
-        token, key = ApiToken.objects.create(user=user, expiry=lifetime, name=name)
+        token, key = ApiToken.objects.create(user=user, expiry=lifetime, name=name, read_only=bool(read_only))
         audit_record(
             actor=user,
             action="api_token.create",
             target=token,
-            data={"token": token.token_key, "expires_in_days": expires_in_days},
+            data={"token": token.token_key, "expires_in_days": expires_in_days, "read_only": token.read_only},
         )
     return token, key
 

@@ -206,7 +206,10 @@ REST_FRAMEWORK = {
         "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.permissions.TokenScopeAllows",  # a read-only API token writes nothing
+    ],
     # JSON in; file uploads (CSV imports) declare their own parsers on their action.
     "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.TextJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -315,3 +318,10 @@ MESH_NOTICE_DAYS = int(os.environ.get("MESH_NOTICE_DAYS", "30"))
 MESH_DATA_PROTECTION_GROUP = os.environ.get("MESH_DATA_PROTECTION_GROUP", "Data protection")
 # Webhooks go to public addresses only; 1 allows receivers on loopback and private networks (portal.outbound).
 MESH_WEBHOOK_ALLOW_PRIVATE = env_bool("MESH_WEBHOOK_ALLOW_PRIVATE", False)
+# Where people reach the portal: absolute page URLs in agents' answers, and the MCP server's issuer.
+MESH_SITE_URL = os.environ.get("MESH_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The MCP server (portal.mcp) at /mcp/: 1 makes every agent read-only (no writing tool, whatever its token);
+# each API token may call tools this many times a minute (counted in Django's cache, per server process unless
+# CACHES points at a shared cache).
+MESH_MCP_READ_ONLY = env_bool("MESH_MCP_READ_ONLY", False)
+MESH_MCP_RATE_LIMIT = int(os.environ.get("MESH_MCP_RATE_LIMIT", "120"))

@@ -33,7 +33,13 @@ def api_token(request):
         else:
             form = ApiTokenForm()
     tokens = api_tokens_of(user=request.user)
-    return render(request, "portal/api_token.html", {"form": form, "created": created, "key": key, "tokens": tokens})
+    context = {"form": form, "created": created, "key": key, "tokens": tokens, "mcp_url": mcp_url(request)}
+    return render(request, "portal/api_token.html", context)
+
+
+def mcp_url(request) -> str:
+    """Where agents reach the portal's MCP server (mounted next to Django in ``portal.asgi``)."""
+    return request.build_absolute_uri("/mcp/")
 
 
 @login_required

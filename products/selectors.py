@@ -42,8 +42,10 @@ def product_ports(*, product: DataProduct) -> list[OutputPort]:
     )
 
 
-def product_consumers(*, product: DataProduct) -> list[Subscription]:
-    return list(Subscription.objects.filter(product=product).select_related("team", "user"))
+def product_consumers(*, product: DataProduct, limit: int | None = None) -> list[Subscription]:
+    """The product's consumers, newest first (all of them, or the first ``limit``)."""
+    queryset = Subscription.objects.filter(product=product).select_related("team", "user")
+    return list(queryset[:limit] if limit is not None else queryset)
 
 
 def product_user_subscription(*, user, product: DataProduct) -> Subscription | None:
@@ -58,6 +60,7 @@ class LineageNode:
     url: str = ""
     status: str = ""
     external: bool = False
+    urn: str = ""
 
 
 @dataclass
@@ -82,14 +85,14 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
     nodes: dict[str, LineageNode] = {}
     hidden: set[int] = set()
 
-    def product_node(pk, name, domain_slug, slug, status, level) -> str:
+    def product_node(pk, name, domain_slug, slug, status, level, urn) -> str:
         key = f"p{pk}"
         if key not in nodes:
             url = f"/products/{domain_slug}/{slug}/"
-            nodes[key] = LineageNode(key=key, label=name, level=level, url=url, status=status)
+            nodes[key] = LineageNode(key=key, label=name, level=level, url=url, status=status, urn=urn)
         return key
 
-    root = product_node(product.pk, product.name, product.domain.slug, product.slug, product.status, 0)
+    root = product_node(product.pk, product.name, product.domain.slug, product.slug, product.status, 0, product.urn)
     for direction in (-1, 1):
         frontier = {product.pk}
         seen = {product.pk}
@@ -111,6 +114,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
                     f"{other}__slug",
                     f"{other}__domain__slug",
                     f"{other}__status",
+                    f"{other}__urn",
                 )
             )
             other_ids = {row[f"{other}_id"] for row in rows} - {None}
@@ -135,6 +139,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
                     row[f"{other}__slug"],
                     row[f"{other}__status"],
                     direction * hop,
+                    row[f"{other}__urn"],
                 )
                 graph.edges.append((key, near_key) if direction < 0 else (near_key, key))
                 if other_id not in seen:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bring Mesh Portal up from nothing but Python 3.11+: a virtualenv, the dependencies, the database, demo data.
 
-    python3 scripts/bootstrap.py demo   # install, migrate, seed, then run web + worker + beat (Ctrl-C stops all)
+    python3 scripts/bootstrap.py demo   # install, migrate, seed, then run web (with MCP) + worker + beat (Ctrl-C stops all)
     python3 scripts/bootstrap.py test   # install with the test tools, then run the whole test suite
 
 The embedded default needs no server: SQLite under var/ and Celery over kombu's filesystem transport. Set
@@ -47,11 +47,20 @@ def ensure_venv(extra: str) -> None:
 
 def demo() -> None:
     ensure_venv("")
-    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
+    env = {
+        **os.environ,
+        "DEBUG": os.environ.get("DEBUG", "1"),
+        "MESH_SITE_URL": os.environ.get("MESH_SITE_URL", f"http://{HOST}:{PORT}"),
+    }
     (ROOT / "var").mkdir(exist_ok=True)
     run(str(PYTHON), "manage.py", "migrate", "--noinput", env=env)
     run(str(PYTHON), "manage.py", "seed_demo", env=env)
     print(f"\nMesh Portal: http://{HOST}:{PORT}/  (API docs: http://{HOST}:{PORT}/api/v1/docs/)", flush=True)
+    print(
+        f"MCP server for AI agents: http://{HOST}:{PORT}/mcp/  (Authorization: Bearer <an API token from"
+        f" http://{HOST}:{PORT}/accounts/token/>; stdio: manage.py mcp_serve --token-env MESH_TOKEN)",
+        flush=True,
+    )
     print("Starting web, Celery worker and Celery beat. Ctrl-C stops them all.\n", flush=True)
     honcho = str(BIN / "honcho")
     os.execve(  # noqa: S606 - hand the terminal over to honcho

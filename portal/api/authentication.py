@@ -12,6 +12,15 @@ from portal.services import api_token_touch
 # Keys are "mpt_" and 64 hex digits; tokens carried over from the former DRF tokens are 40 hex digits. Anything
 # else is refused before it reaches the database (a NUL or a non-ASCII byte would not even make a valid query).
 KEY_PATTERN = re.compile(rb"[A-Za-z0-9_-]{16,128}")
+MALFORMED = "Send Authorization: Token <key> (or Bearer <key>) with one API token."
+
+
+def api_token_authenticate(key: bytes) -> tuple:
+    """(user, token) for a personal API token's key, or ``AuthenticationFailed``: a malformed, unknown, expired or
+    revoked key, or the token of a deactivated user. The one check behind the API and the MCP server."""
+    if not KEY_PATTERN.fullmatch(key):
+        raise AuthenticationFailed(MALFORMED)
+    return ApiTokenAuthentication().authenticate_credentials(key)
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -29,7 +38,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         if not header or header[0].lower() not in self.keywords:
             return None  # no header, or one for another scheme
         if len(header) != 2 or not KEY_PATTERN.fullmatch(header[1]):
-            raise AuthenticationFailed("Send Authorization: Token <key> (or Bearer <key>) with one API token.")
+            raise AuthenticationFailed(MALFORMED)
         return self.authenticate_credentials(header[1])
 
     def validate_user(self, auth_token):

@@ -17,7 +17,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created", "expires", "expired", "last_used_at"]
+        fields = ["id", "name", "prefix", "read_only", "created", "expires", "expired", "last_used_at"]
         read_only_fields = fields
 
 
@@ -35,6 +35,11 @@ class ApiTokenCreateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100, help_text="What uses the token, e.g. the pipeline's name.")
     expires_in_days = serializers.ChoiceField(
         choices=LIFETIME_CHOICES, allow_null=True, default=API_TOKEN_DEFAULT_LIFETIME, help_text=LIFETIME_HELP
+    )
+    read_only = serializers.BooleanField(
+        default=False,
+        help_text="A token that only reads: the API refuses its writing calls (403) and the MCP server offers it "
+        "no writing tool.",
     )
 
 

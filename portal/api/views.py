@@ -116,5 +116,7 @@ class ApiTokenObtainView(APIView):
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             raise serializers.ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
-        token, key = api_token_create(user=user, name=data["name"], expires_in_days=data["expires_in_days"])
+        token, key = api_token_create(
+            user=user, name=data["name"], expires_in_days=data["expires_in_days"], read_only=data["read_only"]
+        )
         return _key_answer(ApiTokenObtainedSerializer, token, key, status.HTTP_200_OK)
