@@ -309,6 +309,8 @@ LOGGING = {
 
 # --- Mesh Portal ------------------------------------------------------------------------------------------------
 MESH_URN_PREFIX = os.environ.get("MESH_URN_PREFIX", "urn:mesh")
+# Where the portal is reached from outside: links in documents that leave it (ODCS contracts) start with this.
+MESH_BASE_URL = os.environ.get("MESH_BASE_URL", "http://127.0.0.1:8000")
 # Days of notice consumers get before a breaking change or a retirement, unless the council set a longer one.
 MESH_NOTICE_DAYS = int(os.environ.get("MESH_NOTICE_DAYS", "30"))
 # Members of this group review declassifications (with the glossary's stewards) and record clearances.
