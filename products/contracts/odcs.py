@@ -663,7 +663,7 @@ def document_build(facts: PortFacts, stored: dict | None = None) -> dict:
             servers.insert(0, facts.server)
     if servers:
         doc["servers"] = servers
-    custom = _custom_properties(None if authored else doc.get("customProperties"), facts)
+    custom = _custom_properties(None if authored else doc.get("customProperties") or [], facts)
     if custom:
         doc["customProperties"] = custom
     else:
