@@ -191,7 +191,8 @@ def product_contract(request, domain: str, slug: str):
     context = {
         "product": product,
         "entries": [
-            {"port": port, "yaml": odcs.contract_yaml([document])} for port, document in zip(ports, documents, strict=False)
+            {"port": port, "yaml": odcs.contract_yaml([document])}
+            for port, document in zip(ports, documents, strict=False)
         ],
         "can_apply": permissions.can_apply_contract(request.user, product),
         "form": ContractUploadForm(),
