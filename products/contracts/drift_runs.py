@@ -155,7 +155,7 @@ def _port_record(run: DriftRun, port: OutputPort, observed, error: str, engine: 
                 for field in port.fields.all()
             ]
             drift_findings_sync(port, drift_compare(declared, observed, engine), now=now)
-        DriftRun.objects.filter(pk=run.pk).update(completed=F("completed") + 1, failed=F("failed") + bool(error))
+        DriftRun.objects.filter(pk=run.pk).update(completed=F("completed") + 1, failed=F("failed") + (1 if error else 0))
     return True
 
 
@@ -191,11 +191,11 @@ def drift_findings_sync(port: OutputPort, differences, *, now) -> tuple[int, int
     for key, finding in open_findings.items():
         if key not in wanted and DriftFinding.objects.filter(pk=finding.pk, resolved_at=None).update(resolved_at=now):
             resolved += 1
-            audit_record(actor=None, action="drift.resolve", target=port.product, comment=finding.summary)
+            audit_record(actor=None, action="drift.resolve", target=port.product, comment=_audit_note(port, finding))
     if opened:
         product = port.product
         for finding in opened:
-            audit_record(actor=None, action="drift.open", target=product, comment=finding.summary)
+            audit_record(actor=None, action="drift.open", target=product, comment=_audit_note(port, finding))
         members = Membership.objects.filter(team_id=product.owner_team_id, user__is_active=True)
         notify(
             [m.user_id for m in members],
@@ -206,6 +206,11 @@ def drift_findings_sync(port: OutputPort, differences, *, now) -> tuple[int, int
             dedupe_key=f"drift:{port.pk}:{','.join(str(f.pk) for f in opened)}",
         )
     return len(opened), resolved
+
+
+def _audit_note(port: OutputPort, finding: DriftFinding) -> str:
+    """The history line (read by everyone who sees the product): the kind, never a column of the real table."""
+    return f"{port.name}: {finding.get_kind_display().lower()}"
 
 
 def drift_run_finish(run_id: int) -> bool:
