@@ -155,7 +155,9 @@ def _port_record(run: DriftRun, port: OutputPort, observed, error: str, engine: 
                 for field in port.fields.all()
             ]
             drift_findings_sync(port, drift_compare(declared, observed, engine), now=now)
-        DriftRun.objects.filter(pk=run.pk).update(completed=F("completed") + 1, failed=F("failed") + (1 if error else 0))
+        DriftRun.objects.filter(pk=run.pk).update(
+            completed=F("completed") + 1, failed=F("failed") + (1 if error else 0)
+        )
     return True
 
 
@@ -235,3 +237,18 @@ def drift_sweep(*, now=None) -> dict:
         drift_run_start(actor=None, warehouse=warehouse, trigger=DriftRun.Trigger.SCHEDULE)
         started += 1
     return {"resumed": resumed, "started": started}
+
+
+def drift_run_inline(run_id: int) -> DriftRun:
+    """Run every chunk of ``run_id`` in this process (the demo seed; a shell without workers)."""
+    run = DriftRun.objects.get(pk=run_id)
+    groups: dict[int, list[int]] = {}
+    for port_id, warehouse_id in OutputPort.objects.filter(pk__in=run.port_ids).values_list("pk", "warehouse_id"):
+        if warehouse_id:
+            groups.setdefault(warehouse_id, []).append(port_id)
+    for warehouse_id, port_ids in groups.items():
+        drift_chunk_check(run_id, warehouse_id, port_ids)
+    DriftRun.objects.filter(pk=run_id).exclude(status=DriftRun.Status.DONE).update(completed=F("total"))
+    drift_run_finish(run_id)
+    run.refresh_from_db()
+    return run
