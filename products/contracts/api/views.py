@@ -1,4 +1,5 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -139,11 +140,10 @@ class DeclassificationViewSet(
         return Response(DeclassificationSerializer(done, context={"request": request}).data)
 
 
-ODCS_DOCUMENT = {
-    "type": "object",
-    "additionalProperties": True,
-    "description": "An Open Data Contract Standard (ODCS v3) document, valid against the standard's JSON schema.",
-}
+ODCS_DOCUMENT = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="An Open Data Contract Standard (ODCS v3) document, valid against the standard's JSON schema.",
+)
 
 
 class ContractYAMLParser(BaseParser):
@@ -184,15 +184,15 @@ class ContractViewSet(viewsets.GenericViewSet):
         ]
         return self.get_paginated_response(ContractSerializer(rows, many=True).data)
 
-    @extend_schema(responses=ODCS_DOCUMENT)
+    @extend_schema(responses={200: ODCS_DOCUMENT})
     def retrieve(self, request, pk=None):
         port = self.get_object()
         return Response(port_documents([port])[0])
 
     @extend_schema(
         request={
-            "application/json": ODCS_DOCUMENT,
-            "application/yaml": {"type": "string", "description": "One or more ODCS documents in YAML."},
+            "application/json": OpenApiTypes.OBJECT,
+            "application/yaml": OpenApiTypes.STR,
         },
         parameters=[
             OpenApiParameter("dry_run", bool, required=False, description="Show what would change; save nothing.")
