@@ -315,3 +315,41 @@ def link_list(*, user):
         .select_related("term", "field__port__product", "product")
         .order_by("pk")
     )
+
+
+# --- contracts: a column's approved term as its authoritative definition ------------------------------------------
+
+GLOSSARY_DEFINITION_TYPE = "businessDefinition"
+
+
+def _term_url_prefix() -> str:
+    from products.contracts.export import absolute_url
+
+    return absolute_url("/glossary/terms/")
+
+
+def contract_term_definitions(field_ids: list[int]) -> dict[int, list[dict]]:
+    """For ODCS exports: each column's approved glossary term as an authoritative definition. One query."""
+    from products.contracts.export import absolute_url
+
+    links = (
+        TermLink.objects.filter(field_id__in=field_ids, term__status=Term.Status.APPROVED)
+        .select_related("term")
+        .order_by("pk")
+    )
+    return {
+        link.field_id: [
+            {
+                "type": GLOSSARY_DEFINITION_TYPE,
+                "url": absolute_url(link.term.get_absolute_url()),
+                "description": f"{link.term.name} in the business glossary.",
+            }
+        ]
+        for link in links
+    }
+
+
+def contract_term_definition_owned(item: dict) -> bool:
+    """A definition the glossary writes itself (a link to one of its terms): not kept when a contract is applied,
+    written afresh from the links on export."""
+    return str(item.get("url", "")).startswith(_term_url_prefix())

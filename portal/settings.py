@@ -89,6 +89,7 @@ TEMPLATES = [
             "libraries": {
                 "access_tags": "products.access.templatetags.access_tags",
                 "quality_tags": "products.quality.templatetags.quality_tags",
+                "contract_tags": "products.contracts.templatetags.contract_tags",
             },
         },
     }
@@ -312,7 +313,11 @@ LOGGING = {
 
 # --- Mesh Portal ------------------------------------------------------------------------------------------------
 MESH_URN_PREFIX = os.environ.get("MESH_URN_PREFIX", "urn:mesh")
+# Where the portal is reached from outside: links in documents that leave it (ODCS contracts) start with this.
+MESH_BASE_URL = os.environ.get("MESH_BASE_URL", "http://127.0.0.1:8000")
 # Days of notice consumers get before a breaking change or a retirement, unless the council set a longer one.
+# The share of freshness measurements that must find the data as fresh as each product promises.
+MESH_FRESHNESS_OBJECTIVE_PERCENT = float(os.environ.get("MESH_FRESHNESS_OBJECTIVE_PERCENT", "99"))
 MESH_NOTICE_DAYS = int(os.environ.get("MESH_NOTICE_DAYS", "30"))
 # Members of this group review declassifications (with the glossary's stewards) and record clearances.
 MESH_DATA_PROTECTION_GROUP = os.environ.get("MESH_DATA_PROTECTION_GROUP", "Data protection")

@@ -21,6 +21,7 @@ class ProductForm(forms.ModelForm):
             "freshness_minutes",
             "completeness_percent",
             "availability_percent",
+            "retention_days",
         ]
         labels = {
             "owner_team": "Owning team",
@@ -28,6 +29,7 @@ class ProductForm(forms.ModelForm):
             "freshness_minutes": "Freshness SLA (minutes)",
             "completeness_percent": "Completeness SLA (%)",
             "availability_percent": "Availability SLA (%)",
+            "retention_days": "Retention (days)",
         }
         widgets = {"documentation": forms.Textarea(attrs={"rows": 14})}
 

@@ -168,6 +168,9 @@ class DataProduct(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Rows are kept at least this many days."
+    )
     quality_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -203,7 +206,12 @@ class DataProduct(models.Model):
     def has_sla(self) -> bool:
         return any(
             value is not None
-            for value in (self.freshness_minutes, self.completeness_percent, self.availability_percent)
+            for value in (
+                self.freshness_minutes,
+                self.completeness_percent,
+                self.availability_percent,
+                self.retention_days,
+            )
         )
 
 

@@ -52,6 +52,7 @@ PRODUCT_EDITABLE_FIELDS = (
     "freshness_minutes",
     "completeness_percent",
     "availability_percent",
+    "retention_days",
 )
 
 

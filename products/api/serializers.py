@@ -120,6 +120,7 @@ class DataProductSerializer(serializers.ModelSerializer):
             "freshness_minutes",
             "completeness_percent",
             "availability_percent",
+            "retention_days",
             "quality_score",
             "compliance_score",
             "ports",

@@ -1,8 +1,15 @@
 from django.contrib import admin
 
 from portal.admin_tools import run_per_row
-from products.contracts import services
-from products.contracts.models import Declassification, SchemaVersion
+from products.contracts import drift_runs, services
+from products.contracts.models import (
+    Declassification,
+    DriftFinding,
+    DriftRun,
+    PortContract,
+    PortDriftState,
+    SchemaVersion,
+)
 
 
 @admin.register(SchemaVersion)
@@ -70,3 +77,75 @@ class DeclassificationAdmin(admin.ModelAdmin):
             lambda obj: services.declassification_decide(actor=request.user, declassification=obj, approve=False),
             "Rejected",
         )
+
+
+@admin.register(PortContract)
+class PortContractAdmin(admin.ModelAdmin):
+    """The documents last applied to ports: read here; applied through the contract page, the API or
+    ``contract_apply`` so that the schema rules hold."""
+
+    list_display = ["contract_id", "port", "api_version", "applied_by", "applied_at"]
+    list_filter = ["api_version", "port__product__domain"]
+    search_fields = ["contract_id", "port__name", "port__product__name"]
+    list_select_related = ["port__product", "applied_by"]
+    readonly_fields = [field.name for field in PortContract._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method == "GET" and super().has_change_permission(request, obj)
+
+
+@admin.register(DriftRun)
+class DriftRunAdmin(admin.ModelAdmin):
+    list_display = ["pk", "product", "warehouse", "trigger", "status", "completed", "total", "failed", "created_at"]
+    list_filter = ["status", "trigger", "warehouse"]
+    search_fields = ["product__name", "warehouse__name"]
+    list_select_related = ["product", "warehouse"]
+    readonly_fields = [field.name for field in DriftRun._meta.fields]
+    actions = ["check_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Check the selected runs' products or warehouses again (as me)")
+    def check_again(self, request, queryset):
+        run_per_row(
+            self,
+            request,
+            queryset,
+            lambda run: drift_runs.drift_run_start(
+                actor=request.user if run.product_id else None, product=run.product, warehouse=run.warehouse
+            ),
+            "Queued",
+        )
+
+
+@admin.register(PortDriftState)
+class PortDriftStateAdmin(admin.ModelAdmin):
+    list_display = ["port", "checked_at", "table_found", "error"]
+    list_filter = ["table_found"]
+    search_fields = ["port__name", "port__product__name"]
+    list_select_related = ["port__product"]
+    readonly_fields = [field.name for field in PortDriftState._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(DriftFinding)
+class DriftFindingAdmin(admin.ModelAdmin):
+    """Findings open and resolve with the checks; they are read here, never edited."""
+
+    list_display = ["summary", "port", "kind", "opened_at", "last_seen_at", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter), "port__product__domain"]
+    search_fields = ["summary", "column", "port__name", "port__product__name"]
+    list_select_related = ["port__product"]
+    readonly_fields = [field.name for field in DriftFinding._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method == "GET" and super().has_change_permission(request, obj)

@@ -1,11 +1,15 @@
 """Demo contracts: every port starts its history; Customer 360's port has three versions and a declassification
 waiting for review, Bookings has a breaking change waiting for its notice period, and the legacy bookings extract
-is deprecated with a sunset date. Safe to run again."""
+is deprecated with a sunset date. Products declare a retention; the demo warehouse's tables are checked for drift
+(Customer 360's e-mail column was made required in its contract, while the table still accepts nulls). Safe to run
+again."""
 
 from products import services as catalog
-from products.contracts import services
-from products.contracts.models import Declassification, SchemaVersion
-from products.models import DataProduct, OutputPort, SchemaField
+from products.contracts import drift_runs, services
+from products.contracts.models import Declassification, DriftRun, SchemaVersion
+from products.models import DataProduct, OutputPort, SchemaField, Warehouse
+
+RETENTION_DAYS = {"customer-360": 730, "bookings": 3650, "revenue": 3650, "inventory-levels": 90}
 
 
 def seed(users: dict) -> None:
@@ -17,6 +21,16 @@ def seed(users: dict) -> None:
     _customer_360_history(users["carla"])
     _bookings_breaking_change(users["sam"])
     _legacy_extract_deprecated()
+    for slug, days in RETENTION_DAYS.items():
+        DataProduct.objects.filter(slug=slug, retention_days=None).update(retention_days=days)
+    _drift_checked()
+
+
+def _drift_checked() -> None:
+    """Check every demo warehouse now, in this process, so the product pages show their drift at once."""
+    for warehouse in Warehouse.objects.filter(ports__isnull=False).distinct().order_by("pk"):
+        run = drift_runs.drift_run_start(actor=None, warehouse=warehouse, trigger=DriftRun.Trigger.SCHEDULE)
+        drift_runs.drift_run_inline(run.pk)
 
 
 def _customer_360_history(owner) -> None:

@@ -32,3 +32,23 @@ class DeclassificationRequestForm(forms.Form):
 
 class DecisionForm(forms.Form):
     comment = forms.CharField(max_length=500, required=False)
+
+
+class ContractUploadForm(forms.Form):
+    """An ODCS contract to apply to a product's port: a file from the repository, or its text."""
+
+    file = forms.FileField(required=False, label="Contract file", help_text="An ODCS v3 document (.yaml or .json).")
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}), label="Or paste it")
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is not None:
+            from products.contracts.odcs import MAX_CONTRACT_BYTES
+
+            if upload.size > MAX_CONTRACT_BYTES:
+                raise forms.ValidationError(f"A contract file may hold at most {MAX_CONTRACT_BYTES // 1000} kB.")
+            cleaned["text"] = upload.read()
+        if not cleaned.get("text"):
+            raise forms.ValidationError("Choose a contract file or paste one.")
+        return cleaned

@@ -72,3 +72,23 @@ def can_withdraw_declassification(user, declassification: Declassification) -> b
     return is_signed_in(user) and (
         declassification.requested_by_id == user.pk or can_edit_product(user, declassification.field.port.product)
     )
+
+
+def can_view_contract(user, product) -> bool:
+    """Whoever sees the product reads its contracts; a draft's stay with its team (an outsider gets 404)."""
+    return can_view_product(user, product)
+
+
+def can_apply_contract(user, product) -> bool:
+    """Applying a contract changes the product's ports and SLAs: its team's decision."""
+    return can_edit_product(user, product)
+
+
+def can_check_drift(user, product) -> bool:
+    return product is not None and can_edit_product(user, product)
+
+
+def can_view_drift(user, product) -> bool:
+    """Drift findings name columns of the real table, declared or not: the owning team sees them, consumers see
+    how many are open."""
+    return can_edit_product(user, product)

@@ -1,5 +1,7 @@
 """Contract jobs: scheduled schema changes are applied when their notice period ends (one task per change, so one
-failure holds up nothing else; the sweep runs every few minutes, migration in ``products/migrations``)."""
+failure holds up nothing else; the sweep runs every few minutes), and drift checks compare ports with their real
+tables (a run fans out a chunk per warehouse; the sweep runs hourly). Schedules: migrations in
+``products/migrations``."""
 
 from portal.services import job, task_enqueue_on_commit
 from products.contracts import services
@@ -16,3 +18,24 @@ def schema_changes_apply_due_task() -> int:
     for version_id in due:
         task_enqueue_on_commit(schema_change_apply_task, version_id)
     return len(due)
+
+
+@job("products.contracts.tasks.drift_run_task")
+def drift_run_task(run_id: int) -> int:
+    from products.contracts import drift_runs
+
+    return drift_runs.drift_run_execute(run_id)
+
+
+@job("products.contracts.tasks.drift_chunk_task")
+def drift_chunk_task(run_id: int, warehouse_id: int, port_ids: list[int]) -> int:
+    from products.contracts import drift_runs
+
+    return drift_runs.drift_chunk_check(run_id, warehouse_id, port_ids)
+
+
+@job("products.contracts.tasks.drift_sweep_task")
+def drift_sweep_task() -> dict:
+    from products.contracts import drift_runs
+
+    return drift_runs.drift_sweep()

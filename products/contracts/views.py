@@ -1,21 +1,29 @@
 """Contract pages: a port's version history with a diff between any two versions, scheduling a change for the end
-of the notice period, and the declassification review queue."""
+of the notice period, the declassification review queue, the product's ODCS contracts (read, download, apply with a
+dry run first) and the drift check of its tables."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from portal.csv_safe import attachment_header
 from portal.errors import DomainError
 from portal.forms import attach_domain_error, form_errors_text
 from products import services as catalog
-from products.contracts import permissions, selectors, services
+from products.contracts import drift_runs, imports, odcs, permissions, selectors, services
 from products.contracts.changes import BREAKING, schema_diff, version_next
-from products.contracts.forms import DecisionForm, DeclassificationRequestForm, ScheduleForm, VersionPairForm
-from products.contracts.models import Declassification, SchemaVersion
+from products.contracts.forms import (
+    ContractUploadForm,
+    DecisionForm,
+    DeclassificationRequestForm,
+    ScheduleForm,
+    VersionPairForm,
+)
+from products.contracts.models import Declassification, DriftRun, SchemaVersion
 from products.contracts.notice import notice_days
 from products.forms import SchemaFieldFormSet, schema_rows
 from products.models import OutputPort
@@ -156,3 +164,108 @@ def declassification_decide(request, pk: int, decision: str):
     else:
         messages.success(request, {"approve": "Approved.", "reject": "Rejected.", "withdraw": "Withdrawn."}[decision])
     return redirect("products:declassification-list")
+
+
+# --- ODCS contracts ----------------------------------------------------------------------------------------------
+
+CONTRACT_FORMATS = ("yaml", "json")
+
+
+def _contract_response(documents: list[dict], fmt: str, filename: str, *, single: bool):
+    if fmt not in CONTRACT_FORMATS:
+        raise Http404("No such format")
+    if fmt == "json":
+        response = JsonResponse(documents[0] if single else documents, safe=False, json_dumps_params={"indent": 2})
+    else:
+        response = HttpResponse(odcs.contract_yaml(documents), content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = attachment_header(f"{filename}.odcs.{fmt}")
+    return response
+
+
+@login_required
+def product_contract(request, domain: str, slug: str):
+    """The product's contracts, one per port (read them, download them) and, for its team, the upload."""
+    product = visible_product_or_404(request, domain, slug)
+    documents = selectors.product_contracts(request.user, product)
+    ports = list(product.ports.order_by("name", "pk"))
+    context = {
+        "product": product,
+        "entries": [
+            {"port": port, "yaml": odcs.contract_yaml([document])}
+            for port, document in zip(ports, documents, strict=False)
+        ],
+        "can_apply": permissions.can_apply_contract(request.user, product),
+        "form": ContractUploadForm(),
+        "schema_version": odcs.schema_version(),
+    }
+    return render(request, "products/contracts/product_contract.html", context)
+
+
+@login_required
+def product_contract_download(request, domain: str, slug: str, fmt: str):
+    """Every port's contract: a YAML stream (one document per port) or a JSON list."""
+    product = visible_product_or_404(request, domain, slug)
+    documents = selectors.product_contracts(request.user, product)
+    return _contract_response(documents, fmt, product.slug, single=False)
+
+
+@login_required
+def port_contract_download(request, domain: str, slug: str, port_id: int, fmt: str):
+    port = _port(request, domain, slug, port_id)
+    document = selectors.contract_document(request.user, port)
+    return _contract_response([document], fmt, f"{port.product.slug}-{port.name}", single=True)
+
+
+@login_required
+def contract_import(request, domain: str, slug: str):
+    """Upload a contract: the dry run shows the diff and its classification; "Apply" saves it."""
+    product = visible_product_or_404(request, domain, slug)
+    if not permissions.can_apply_contract(request.user, product):
+        raise PermissionDenied("Only the product's team applies its contracts.")
+    form = ContractUploadForm(request.POST or None, request.FILES or None)
+    outcomes, errors, text = None, [], ""
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["text"]
+        text = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        applying = "apply" in request.POST
+        try:
+            outcomes = imports.contracts_apply(actor=request.user, text=text, product=product, dry_run=not applying)
+        except odcs.ContractError as error:
+            errors = error.errors
+        else:
+            if applying:
+                messages.success(request, f"Applied {len(outcomes)} contract{'s' if len(outcomes) != 1 else ''}.")
+                return redirect("products:product-contract", domain, slug)
+    context = {
+        "product": product,
+        "form": form,
+        "outcomes": outcomes,
+        "errors": errors,
+        "text": text,
+        "schema_version": odcs.schema_version(),
+    }
+    return render(request, "products/contracts/contract_import.html", context, status=400 if errors else 200)
+
+
+# --- drift ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def drift_check(request, domain: str, slug: str):
+    """ "Check now": compare the product's ports with their tables (or join the check going); htmx polls it."""
+    product = visible_product_or_404(request, domain, slug)
+    if not permissions.can_check_drift(request.user, product):
+        raise PermissionDenied("Only the owning team checks its tables.")
+    run = drift_runs.drift_run_start(actor=request.user, product=product)
+    if request.htmx:
+        return render(request, "products/contracts/driftrun_progress.html", {"product": product, "run": run})
+    messages.success(request, "The tables are being checked.")
+    return redirect(f"{product.get_absolute_url()}#contract")
+
+
+@login_required
+def drift_progress(request, domain: str, slug: str, run_id: int):
+    product = visible_product_or_404(request, domain, slug)
+    run = get_object_or_404(DriftRun, product=product, pk=run_id)
+    return render(request, "products/contracts/driftrun_progress.html", {"product": product, "run": run})

@@ -33,3 +33,26 @@ def error_budget_left(met_percent: float, target_percent: float) -> float:
     if allowed <= 0:
         return 100.0 if missed == 0 else 0.0
     return max(0.0, 100 * (1 - missed / allowed))
+
+
+def error_budget(met_percent: float, target_percent: float) -> dict:
+    """The error budget of a target over a window: ``allowed`` = 100 − target (the share that may fall short),
+    ``consumed`` = shortfall / allowed (100 % when exactly spent), ``left`` = what remains (never below 0), and
+    ``exhausted`` when the shortfall is more than allowed. A 100 % target allows nothing: any shortfall exhausts."""
+    allowed = max(0.0, 100.0 - target_percent)
+    shortfall = max(0.0, 100.0 - met_percent)
+    if allowed <= 0:
+        consumed = 0.0 if shortfall <= 0 else 100.0
+        return {"left": 100.0 - consumed, "consumed": consumed, "exhausted": shortfall > 0}
+    consumed = 100.0 * shortfall / allowed
+    return {"left": max(0.0, 100.0 - consumed), "consumed": consumed, "exhausted": shortfall > allowed}
+
+
+def burn_rate(recent_met_percent: float, target_percent: float) -> float | None:
+    """How fast the budget is being spent now: the recent shortfall over the allowed one. 1.0 spends the budget
+    exactly over the window; 2.0 twice as fast. None: the target allows no shortfall and there was some."""
+    allowed = max(0.0, 100.0 - target_percent)
+    shortfall = max(0.0, 100.0 - recent_met_percent)
+    if allowed <= 0:
+        return 0.0 if shortfall <= 0 else None
+    return shortfall / allowed

@@ -79,6 +79,13 @@ def product_quality_section(*, user, product: DataProduct, now=None) -> dict:
     }
 
 
+def product_sla_get(*, user, product: DataProduct, now=None) -> list[dict]:
+    """The product's SLA rows (``products.quality.sla``), for whoever sees the product."""
+    if not permissions.can_view_quality(user, product):
+        raise DataProduct.DoesNotExist("No such product")
+    return services.quality_sla(product, now=now)
+
+
 def quality_results_recent(*, product: DataProduct):
 
     return CheckResult.objects.filter(product=product).select_related("quality_check").order_by("-measured_at", "-id")

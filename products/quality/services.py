@@ -25,14 +25,13 @@ from products.quality.models import (
     QualityScoreSnapshot,
 )
 from products.quality.runner import Outcome, check_execute, params_validate
-from products.quality.scoring import error_budget_left, weighted_scores
+from products.quality.scoring import weighted_scores
 from products.webhooks import webhook_event_record
 
 Kind = QualityCheck.Kind
 State = CheckResult.State
 
 QUALITY_SCHEDULE_PREFIX = "Quality checks: "
-QUALITY_SLO_PERCENT = 95.0  # share of freshness / completeness measurements that must pass over the window
 QUALITY_WINDOW_DAYS = 30
 QUALITY_PUSH_MAX = 500
 QUALITY_CHECK_FIELDS = ("name", "kind", "port", "column", "params", "severity", "dimension", "enabled")
@@ -356,45 +355,10 @@ def quality_scores(product_id: int) -> tuple[float | None, dict[str, float]]:
 
 
 def quality_sla(product: DataProduct, *, now=None, days: int = QUALITY_WINDOW_DAYS) -> list[dict]:
-    """SLA compliance over the window, one query. For each metric with measurements: met % and the error budget
-    left. Freshness and completeness: the share of freshness / completeness check results that passed, against
-    ``QUALITY_SLO_PERCENT``. Availability: the share of runs and pushes that answered (not "could not run"),
-    against the product's availability SLA (99 % when it has none). Budget left = 1 − missed / allowed."""
-    from django.db.models import Count, Q
+    """SLA compliance against the product's own targets, one row per SLA field (``products.quality.sla``)."""
+    from products.quality.sla import product_sla
 
-    now = now or timezone.now()
-    counts = CheckResult.objects.filter(product=product, measured_at__gte=now - timedelta(days=days)).aggregate(
-        freshness_total=Count("pk", filter=Q(quality_check__kind=Kind.FRESHNESS)),
-        freshness_ok=Count("pk", filter=Q(quality_check__kind=Kind.FRESHNESS, state=State.PASSED)),
-        completeness_total=Count("pk", filter=Q(quality_check__kind=Kind.COMPLETENESS)),
-        completeness_ok=Count("pk", filter=Q(quality_check__kind=Kind.COMPLETENESS, state=State.PASSED)),
-        availability_total=Count("pk"),
-        availability_ok=Count("pk", filter=~Q(state=State.ERROR)),
-    )
-    availability_target = float(product.availability_percent) if product.availability_percent is not None else 99.0
-    targets = {
-        "freshness": QUALITY_SLO_PERCENT,
-        "completeness": QUALITY_SLO_PERCENT,
-        "availability": availability_target,
-    }
-    metrics = []
-    for metric, target in targets.items():
-        total = counts[f"{metric}_total"]
-        if not total:
-            continue
-        met = 100 * counts[f"{metric}_ok"] / total
-        left = error_budget_left(met, target)
-        metrics.append(
-            {
-                "metric": metric,
-                "target": round(target, 2),
-                "met_percent": round(met, 2),
-                "measurements": total,
-                "budget_left_percent": round(left, 1),
-                "ok": met >= target,
-            }
-        )
-    return metrics
+    return product_sla(product, now=now, days=days)
 
 
 def _incident_webhooks(incident, kind: str) -> None:
@@ -481,8 +445,12 @@ def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=Non
             resolved += _incidents_resolve(Incident.objects.filter(quality_check=check), product, now=now)
     for metric in quality_sla(product, now=now):
         name = metric["metric"]
-        if not metric["ok"]:
-            summary = f"{name.capitalize()} SLA missed: {metric['met_percent']:g} % met, {metric['target']:g} % due"
+        if metric["status"] == "missed":
+            unit = " min" if metric["unit"] == "minutes" else " %"
+            summary = (
+                f"{name.capitalize()} SLA missed, error budget exhausted: {metric['met_percent']:g} % met against "
+                f"{metric['objective_percent']:g} % (target {metric['target']:g}{unit})"
+            )
             opened += bool(_incident_open(product, metric=name, summary=summary, now=now))
         else:
             resolved += _incidents_resolve(

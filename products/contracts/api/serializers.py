@@ -2,6 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from products.api.fields import ProductField
 from products.api.serializers import SchemaFieldSerializer
 from products.contracts.models import Declassification, SchemaVersion
 from products.models import OutputPort, SchemaField
@@ -85,3 +86,81 @@ class DeclassificationSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "An Open Data Contract Standard (ODCS v3) document, valid against the standard's JSON schema.",
+    }
+)
+class OdcsDocumentField(serializers.JSONField):
+    pass
+
+
+class ContractSerializer(serializers.Serializer):
+    """A port's contract in the list: which port, and its ODCS document."""
+
+    port = serializers.IntegerField()
+    product = serializers.CharField(help_text="The product's URN.")
+    contract = OdcsDocumentField()
+
+
+class ContractOutcomeSerializer(serializers.Serializer):
+    product = serializers.CharField(help_text="domain/slug")
+    port = serializers.CharField()
+    port_id = serializers.IntegerField(allow_null=True, help_text="None in a dry run that would create the port.")
+    contract_id = serializers.CharField()
+    created = serializers.BooleanField()
+    unchanged = serializers.BooleanField()
+    version_from = serializers.CharField(allow_null=True)
+    version_to = serializers.CharField()
+    level = serializers.ChoiceField(choices=["initial", "breaking", "additive", "patch"], allow_null=True)
+    changes = ChangeSerializer(many=True)
+    other_changes = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ContractApplyResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    contracts = ContractOutcomeSerializer(many=True)
+
+
+class DriftFindingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    port = serializers.IntegerField(source="port_id")
+    product = serializers.CharField(source="port.product.urn")
+    kind = serializers.CharField()
+    column = serializers.CharField()
+    declared = serializers.CharField()
+    actual = serializers.CharField()
+    summary = serializers.CharField()
+    opened_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class DriftRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = serializers.IntegerField(source="product_id", read_only=True, allow_null=True)
+    status = serializers.CharField(read_only=True)
+    trigger = serializers.CharField(read_only=True)
+    total = serializers.IntegerField(read_only=True)
+    completed = serializers.IntegerField(read_only=True)
+    failed = serializers.IntegerField(read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class EditableProductField(ProductField):
+    """A product of the caller's teams; any other id answers "does not exist"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(scope="edit", **kwargs)
+
+
+class DriftRunStartSerializer(serializers.Serializer):
+    product = EditableProductField()

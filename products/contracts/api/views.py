@@ -1,20 +1,30 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from portal.filters import IdFilter, ScopedFilterSet
-from products.contracts import selectors, services
+from portal.api.parsers import TextJSONParser
+from portal.filters import IdFilter, ScopedFilterSet, StrictBooleanFilter
+from products.contracts import drift_runs, imports, odcs, selectors, services
 from products.contracts.api.serializers import (
+    ContractApplyResultSerializer,
+    ContractSerializer,
     DecisionSerializer,
     DeclassificationSerializer,
     DiffSerializer,
+    DriftFindingSerializer,
+    DriftRunSerializer,
+    DriftRunStartSerializer,
     ScheduleSerializer,
     SchemaVersionSerializer,
 )
 from products.contracts.changes import schema_diff
-from products.contracts.models import SchemaVersion
+from products.contracts.export import port_documents
+from products.contracts.models import DriftFinding, SchemaVersion
+from products.models import OutputPort
 
 
 class SchemaVersionFilter(ScopedFilterSet):
@@ -128,3 +138,116 @@ class DeclassificationViewSet(
     def withdraw(self, request, pk=None):
         done = services.declassification_withdraw(actor=request.user, declassification=self.get_object())
         return Response(DeclassificationSerializer(done, context={"request": request}).data)
+
+
+ODCS_DOCUMENT = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="An Open Data Contract Standard (ODCS v3) document, valid against the standard's JSON schema.",
+)
+
+
+class ContractYAMLParser(BaseParser):
+    """An ODCS contract as YAML (``Content-Type: application/yaml``): read by ``odcs.contracts_load``."""
+
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return YamlBody(stream.read(odcs.MAX_CONTRACT_BYTES + 1))
+
+
+class YamlBody(bytes):
+    """The raw YAML body, told apart from a parsed JSON document."""
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+class ContractViewSet(viewsets.GenericViewSet):
+    """ODCS v3 contracts of the ports you may see: ``GET /contracts/{port id}/`` is the port's document;
+    ``POST /contracts/apply/`` creates or updates a port from a document (JSON, or YAML with
+    ``Content-Type: application/yaml``; several YAML documents apply together), ``?dry_run=true`` shows what would
+    change and saves nothing. Errors are a 400 keyed by the JSON path of each problem."""
+
+    serializer_class = ContractSerializer
+    filterset_fields = ["product"]
+    queryset = OutputPort.objects.none()
+
+    def get_queryset(self):
+        return selectors.contracts_visible(self.request.user)
+
+    def list(self, request):
+        ports = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        documents = port_documents(ports)
+        rows = [
+            {"port": port.pk, "product": port.product.urn, "contract": document}
+            for port, document in zip(ports, documents, strict=True)
+        ]
+        return self.get_paginated_response(ContractSerializer(rows, many=True).data)
+
+    @extend_schema(responses={200: ODCS_DOCUMENT})
+    def retrieve(self, request, pk=None):
+        port = self.get_object()
+        return Response(port_documents([port])[0])
+
+    @extend_schema(
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/yaml": OpenApiTypes.STR,
+        },
+        parameters=[
+            OpenApiParameter("dry_run", bool, required=False, description="Show what would change; save nothing.")
+        ],
+        responses=ContractApplyResultSerializer,
+    )
+    @action(detail=False, methods=["post"], parser_classes=[TextJSONParser, ContractYAMLParser])
+    def apply(self, request):
+        flag = request.query_params.get("dry_run", "").strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise ValidationError({"dry_run": ["Give true or false."]})
+        body = request.data
+        try:
+            if isinstance(body, YamlBody):
+                outcomes = imports.contracts_apply(actor=request.user, text=bytes(body), dry_run=flag in _TRUE)
+            else:
+                documents = body if isinstance(body, list) else [body]
+                outcomes = imports.contracts_apply(actor=request.user, documents=documents, dry_run=flag in _TRUE)
+        except odcs.ContractError as error:
+            raise ValidationError(error.as_dict()) from None
+        data = {"dry_run": flag in _TRUE, "contracts": [outcome.as_dict() for outcome in outcomes]}
+        return Response(ContractApplyResultSerializer(data).data)
+
+
+class DriftFindingFilter(ScopedFilterSet):
+    port = IdFilter(field_name="port_id")
+    product = IdFilter(field_name="port__product_id")
+    open = StrictBooleanFilter(field_name="resolved_at", lookup_expr="isnull", label="Only open (true) or resolved")
+
+    class Meta:
+        model = DriftFinding
+        fields = ["port", "product", "kind", "open"]
+
+
+class DriftFindingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Differences between ports' declared schemas and their real tables, on products of your teams."""
+
+    serializer_class = DriftFindingSerializer
+    filterset_class = DriftFindingFilter
+
+    def get_queryset(self):
+        return selectors.drift_findings_visible(user=self.request.user)
+
+
+class DriftRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """``POST {"product": id}`` checks the product's tables now (its team); ``GET`` shows the progress."""
+
+    serializer_class = DriftRunSerializer
+
+    def get_queryset(self):
+        return selectors.drift_runs_visible(user=self.request.user)
+
+    @extend_schema(request=DriftRunStartSerializer, responses={202: DriftRunSerializer})
+    def create(self, request, *args, **kwargs):
+        body = DriftRunStartSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        run = drift_runs.drift_run_start(actor=request.user, product=body.validated_data["product"])
+        return Response(DriftRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -79,3 +79,32 @@ class PushedResultSerializer(serializers.Serializer):
 
 class QualityResultsPushSerializer(serializers.Serializer):
     results = PushedResultSerializer(many=True, allow_empty=False, max_length=500)
+
+
+class SlaMetricSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=["freshness", "completeness", "availability", "retention"])
+    target = serializers.FloatField(allow_null=True, help_text="As the product declares it, in ``unit``.")
+    unit = serializers.ChoiceField(choices=["minutes", "%", "days"])
+    objective_percent = serializers.FloatField(
+        allow_null=True, help_text="The share that must meet the target (freshness: of measurements)."
+    )
+    met_percent = serializers.FloatField(allow_null=True, help_text="Measured over the window.")
+    measurements = serializers.IntegerField()
+    budget_left_percent = serializers.FloatField(allow_null=True, help_text="Share of the error budget left.")
+    budget_consumed_percent = serializers.FloatField(allow_null=True, help_text="Over 100 when exhausted.")
+    burn_rate = serializers.FloatField(
+        allow_null=True,
+        help_text="Shortfall over the last day / the allowed one: 1.0 spends the budget exactly over the window. "
+        "Null when not measured, or when a 100 % target met a shortfall.",
+    )
+    status = serializers.ChoiceField(
+        choices=["met", "at_risk", "missed", "not_measured", "not_declared", "not_monitored"]
+    )
+    ok = serializers.BooleanField(allow_null=True)
+    window_days = serializers.IntegerField()
+
+
+class ProductSlaSerializer(serializers.Serializer):
+    product = serializers.CharField(help_text="The product's URN.")
+    window_days = serializers.IntegerField()
+    metrics = SlaMetricSerializer(many=True)

@@ -11,6 +11,7 @@ from products.quality import selectors, services
 from products.quality.api.serializers import (
     CheckRunSerializer,
     IncidentSerializer,
+    ProductSlaSerializer,
     QualityCheckSerializer,
     QualityResultsPushSerializer,
 )
@@ -141,3 +142,19 @@ class QualityResultPushViewSet(viewsets.ViewSet):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+class ProductSlaViewSet(viewsets.ViewSet):
+    """The product's SLAs as it declares them, over the last 30 days: per field the target, what was measured,
+    the error budget left and the burn rate."""
+
+    serializer_class = ProductSlaSerializer
+
+    @extend_schema(responses=ProductSlaSerializer)
+    def list(self, request, product_pk=None):
+        product = DataProduct.objects.visible_to(request.user).filter(pk=product_pk).first()
+        if product is None:
+            raise NotFound("No such product.")
+        metrics = selectors.product_sla_get(user=request.user, product=product)
+        data = {"product": product.urn, "window_days": metrics[0]["window_days"], "metrics": metrics}
+        return Response(ProductSlaSerializer(data).data)

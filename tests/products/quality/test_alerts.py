@@ -95,16 +95,18 @@ def test_missed_freshness_sla_opens_an_sla_incident_and_resolves(stock_port, own
     assert not Incident.objects.filter(resolved_at=None).exists()
 
 
-def test_error_budget_is_the_share_of_allowed_misses_left(stock_port):
+def test_error_budget_is_the_share_of_allowed_shortfall_left(stock_port):
     product = stock_port.product
+    product.completeness_percent = 95
+    product.save(update_fields=["completeness_percent"])
     check = factories.QualityCheckFactory(
-        product=product, port=stock_port, kind="completeness", column="sku", params={"min_percent": 99}
+        product=product, port=stock_port, kind="completeness", column="sku", params={"min_percent": 90}
     )
-    for index in range(100):
-        factories.CheckResultFactory(quality_check=check, state="failed" if index < 2 else "passed")
+    for value in (97.0, 99.0):
+        factories.CheckResultFactory(quality_check=check, state="passed", observed_value=value)
     completeness = {m["metric"]: m for m in quality_services.quality_sla(product)}["completeness"]
-    assert completeness["met_percent"] == 98.0  # target 95 %: 5 % may miss, 2 % did → 60 % of the budget left
-    assert completeness["budget_left_percent"] == 60.0 and completeness["ok"]
+    assert completeness["met_percent"] == 98.0  # target 95 %: 5 % may fall short, 2 % did → 60 % of the budget left
+    assert completeness["budget_left_percent"] == 60.0 and completeness["ok"] and completeness["status"] == "met"
 
 
 def test_incident_webhook_goes_through_the_outbox_once(stock_port, owner):
