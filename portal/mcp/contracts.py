@@ -1,15 +1,15 @@
 """The contract tool: what a port promises its consumers, from the contracts package's selectors.
 
-Today the answer is the port's current contract facts (schema, version, classification, service levels, lifecycle
-and notice) and its schema versions. ``odcs`` is where the port's Open Data Contract Standard document goes once
-the contracts package exports one; until then it is null."""
+The answer holds the port's current contract facts (schema, version, classification, service levels, lifecycle
+and notice), its schema versions, and ``odcs``: the port's Open Data Contract Standard v3 document, exactly as the
+contract page and the API export it."""
 
 from portal.mcp.auth import Caller
 from portal.mcp.catalog import product_find, product_ref
 from portal.mcp.results import NotFound, number, paginated, when
 from products import selectors as catalog
 from products.contracts.notice import notice_days
-from products.contracts.selectors import schema_versions
+from products.contracts.selectors import contract_document, schema_versions
 from products.models import SCHEMA_COLUMN_KEYS
 
 
@@ -57,5 +57,5 @@ def get_contract(caller: Caller, *, domain: str, slug: str, port: str = "", page
         },
         "scheduled_change": _version_row(scheduled) if scheduled else None,
         "versions": paginated(versions, page=page, page_size=page_size, row=_version_row),
-        "odcs": None,
+        "odcs": contract_document(caller.user, chosen),
     }

@@ -275,7 +275,11 @@ def test_get_contract_gives_the_current_contract_and_the_version_history(agent_f
     SchemaVersion.objects.create(port=customers, version="1.0.0", schema=[], level="initial", summary="First")
     SchemaVersion.objects.create(port=customers, version="1.1.0", schema=[], level="additive", summary="Added country")
     answer = agent_for(analyst).call("get_contract", domain="crm", slug="customer-360").data
-    assert answer["port"]["name"] == "customers" and answer["odcs"] is None
+    assert answer["port"]["name"] == "customers"
+    odcs = answer["odcs"]
+    assert odcs["apiVersion"].startswith("v3.") and odcs["kind"] == "DataContract" and odcs["version"] == "1.0.0"
+    assert [prop["name"] for prop in odcs["schema"][0]["properties"]][:2] == ["customer_id", "email"]
+    assert all(prop.get("logicalType") for prop in odcs["schema"][0]["properties"])
     assert answer["contract"]["version"] == "1.0.0" and answer["contract"]["classification"] == "restricted"
     assert [column["name"] for column in answer["contract"]["schema"]][:2] == ["customer_id", "email"]
     assert answer["contract"]["notice_days"] >= 1
