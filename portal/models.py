@@ -46,6 +46,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_wanted = models.BooleanField(default=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=300, blank=True, help_text="Why the e-mail could not be sent.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

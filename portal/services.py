@@ -2,6 +2,7 @@
 the one retry policy every job shares."""
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -19,6 +20,7 @@ from portal.errors import DomainError, require
 from portal.models import ApiToken, AuditEvent, Notification
 
 logger = logging.getLogger(__name__)
+CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
 
 
 def audit_record(
@@ -102,6 +104,17 @@ def task_enqueue_on_commit(task, *args, **kwargs) -> None:
     transaction.on_commit(lambda: task_publish(task, *args, **kwargs))
 
 
+def single_line(text: str, limit: int = 200) -> str:
+    """``text`` on one line: every run of whitespace and control characters (a newline in a database error, a tab
+    in a name) becomes one space, and it is cut to ``limit`` characters."""
+    return " ".join(CONTROL_OR_SPACE.sub(" ", text or "").split())[:limit]
+
+
+def email_subject(title: str) -> str:
+    """An e-mail subject is one line by construction, whatever the notification's title holds."""
+    return single_line(f"[Mesh Portal] {title}", 250)
+
+
 def notify(
     recipients: Iterable,
     *,
@@ -131,7 +144,7 @@ def notify(
         Notification(
             recipient_id=user_id,
             kind=kind,
-            title=title[:200],
+            title=single_line(title),
             body=body,
             url=url,
             dedupe_key=dedupe_key,
