@@ -26,6 +26,7 @@ from products.quality.models import (
 )
 from products.quality.runner import Outcome, check_execute, params_validate
 from products.quality.scoring import error_budget_left, weighted_scores
+from products.services import product_quality_score_set
 from products.webhooks import webhook_event_record
 
 Kind = QualityCheck.Kind
@@ -464,7 +465,7 @@ def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=Non
     now = now or timezone.now()
     product = DataProduct.objects.select_related("domain").get(pk=product_id)
     score, dimensions = quality_scores(product_id)
-    DataProduct.objects.filter(pk=product_id).update(quality_score=score)
+    product_quality_score_set(product_id=product_id, score=score)
     if snapshot and score is not None:
         QualityScoreSnapshot.objects.create(product=product, measured_at=now, score=score, dimensions=dimensions)
     checks = list(
