@@ -5,7 +5,8 @@ again right before each send). A standby polls the lease; when the holder stops 
 takes over after ``MESH_BEAT_LEASE_SECONDS`` and reads the schedule afresh.
 
 Each send is written to the database at once (``last_run_at``), not every few minutes as the stock scheduler does,
-so a beat that is killed and restarted, or a standby that takes over, does not send the same period's job again.
+so a beat that is killed and restarted, or a standby that takes over, does not send the same period's job again; and
+the schedule in memory keeps the entry as sent, so a schedule change right after a send does not send it twice.
 """
 
 import logging
@@ -60,6 +61,14 @@ class SingleBeatScheduler(DatabaseScheduler):
         if not self._hold():
             return min(self.lease_seconds / 3, self.max_interval)
         return super().tick(*args, **kwargs)
+
+    def reserve(self, entry):
+        # The stock scheduler keeps the entry with the old last_run_at in its schedule; when the heap is rebuilt
+        # right after a send (a schedule change), that stale entry is due again and the job goes out twice.
+        new_entry = super().reserve(entry)
+        if self._schedule is not None and entry.name in self._schedule:
+            self._schedule[entry.name] = new_entry
+        return new_entry
 
     def apply_entry(self, entry, producer=None):
         if not self._hold(fresh=True):  # the lease might have passed on since the tick began
