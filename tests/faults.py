@@ -42,10 +42,15 @@ class RedisServer:
     """``redis-server`` on a free port with no persistence: killing it loses whatever it held, as a broker restart
     without an append-only file does."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="mesh-redis-")
         self.process = None
+
+    @classmethod
+    def on_port(cls, port: int) -> "RedisServer":
+        """A new, empty server where a killed one was (the broker restarted without persistence)."""
+        return cls(port)
 
     @property
     def url(self) -> str:
