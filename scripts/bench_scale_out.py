@@ -175,13 +175,14 @@ def main() -> None:
             steady = timed_run(args.chunk_size)
         finally:
             stop_workers(workers)
+        cold["load_average"] = round(os.getloadavg()[1], 1)  # the machine's 5-minute load: other work skews it
         baseline = baseline or cold["products_per_second"]
         speedup = round(cold["products_per_second"] / baseline, 2) if baseline else None
         results["runs"][str(count)] = {"cold": cold, "steady": steady, "cold_speedup": speedup}
         print(
             f"{count} worker(s): cold {cold['products']} products in {cold['seconds']} s = "
             f"{cold['products_per_second']} products/s (x{speedup}); steady rerun {steady['seconds']} s = "
-            f"{steady['products_per_second']} products/s",
+            f"{steady['products_per_second']} products/s; load average {cold['load_average']}",
             flush=True,
         )
     out = ROOT / "var" / "bench"
