@@ -1,6 +1,7 @@
 """Every write of enforcement: starting a run and running, sweeping and failing its chunks, asking for and deciding waivers, letting them lapse, and choosing a
 standard's auto-action. Each checks its permission, runs in a transaction and writes an audit row."""
 
+import logging
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -14,10 +15,11 @@ from governance.enforcement.engine import EVALUATED_STATUSES, products_evaluate,
 from governance.enforcement.models import EnforcementChunk, EnforcementRun, StandardEnforcement, Waiver
 from governance.models import Seat, Standard
 from portal.errors import DomainError, TransitionNotAllowed, require
-from portal.leases import lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
+from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
 from portal.services import audit_record, notify
 from products.models import DataProduct
 
+logger = logging.getLogger(__name__)
 ENFORCEMENT_CHUNK_SIZE = 500
 
 
@@ -91,11 +93,15 @@ def enforcement_chunk_execute(chunk_id: int) -> int:
         if lease is None:
             return 0
         chunk = EnforcementChunk.objects.select_related("run").get(pk=chunk_id)
-        with transaction.atomic():
-            checked = 0
-            if chunk.run.status == EnforcementRun.Status.RUNNING:
-                checked = products_evaluate(chunk.product_ids, run_id=chunk.run_id).checked
-            lease_complete(lease)
+        try:
+            with transaction.atomic():
+                checked = 0
+                if chunk.run.status == EnforcementRun.Status.RUNNING:
+                    checked = products_evaluate(chunk.product_ids, run_id=chunk.run_id).checked
+                lease_complete(lease)
+        except LeaseLost:  # this worker was too slow: the chunk went to another, whose evaluation counts
+            logger.warning("enforcement chunk %s: lease lost, evaluation rolled back", chunk_id)
+            return 0
         return checked
 
 

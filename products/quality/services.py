@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.errors import DomainError, require
-from portal.leases import lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
+from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
 from portal.services import audit_record, notify, task_enqueue_on_commit
 from products.models import DataProduct, Membership, OutputPort
 from products.quality import permissions
@@ -202,9 +202,12 @@ def quality_item_execute(item_id: int, *, now=None) -> str:
             outcome = Outcome("error", None, "The check was deleted before it ran.")
         else:
             outcome = check_execute(check, now=now)
-        with transaction.atomic():
-            recorded = _result_record(item, check, outcome, now=now)
-            lease_complete(lease)
+        try:
+            with transaction.atomic():
+                recorded = _result_record(item, check, outcome, now=now)
+                lease_complete(lease)
+        except LeaseLost:  # this worker was too slow: the check went to another, whose result counts
+            return "duplicate"
     quality_run_finish(item.run_id)
     return outcome.state if recorded else "duplicate"
 

@@ -85,3 +85,19 @@ def test_the_readiness_endpoint_fails_when_the_broker_does_not_answer(settings, 
         assert time.monotonic() - started < 5
     assert response.status_code == 503
     assert response.json()["broker"].startswith("Unavailable")
+
+
+def test_a_database_error_outside_a_view_is_a_503_too(rf):
+    """A middleware's query (a session saved after the view) reaches handler500, which answers 503 as well."""
+    from portal.views import server_error
+
+    for path, api in (("/products/", False), ("/api/v1/products/", True)):
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            response = server_error(rf.get(path))
+        _assert_unavailable(response, api=api)
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(rf.get("/products/")).status_code == 500
