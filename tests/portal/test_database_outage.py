@@ -2,6 +2,7 @@
 readiness endpoint fails while liveness passes, never a 500; once the database is back the next request works,
 with no restart."""
 
+import json
 import time
 from contextlib import contextmanager
 
@@ -35,7 +36,7 @@ def _assert_unavailable(response, *, api: bool):
     assert int(response["Retry-After"]) > 0
     if api:
         assert response["Content-Type"].startswith("application/json")
-        assert "unavailable" in response.json()["detail"]
+        assert "unavailable" in json.loads(response.content)["detail"]
     else:
         body = response.content.decode()
         assert "Back in a moment" in body and 'class="topbar"' in body and "portal.css" in body
