@@ -4,9 +4,10 @@ and the export in the same columns. Every imported term goes through ``services.
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.utils.text import slugify
 
@@ -111,8 +112,9 @@ def terms_import(*, actor, data, good_rows_only: bool = False, submit: bool = Fa
                     term = term_create(actor=actor, **spec)
                     if wants_review:
                         term = term_submit(actor=actor, term=term)
-            except DomainError as error:
-                result.errors.append((line, error.message))
+            except (DomainError, DatabaseError) as error:
+                message = error.message if isinstance(error, DomainError) else _database_refusal(error)
+                result.errors.append((line, message))
                 if not good_rows_only:
                     transaction.set_rollback(True)
                     result.created = []
@@ -129,9 +131,24 @@ def terms_import(*, actor, data, good_rows_only: bool = False, submit: bool = Fa
     return result
 
 
+# Text may hold line breaks and tabs (a quoted multi-line definition); no other control character is text, and
+# PostgreSQL refuses NUL outright.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_character_in(row: dict) -> str | None:
+    for column, value in row.items():
+        if isinstance(value, str) and (found := CONTROL_CHARACTERS.search(value)):
+            name = "NUL" if found.group() == "\x00" else f"U+{ord(found.group()):04X}"
+            return f"{column}: holds a control character ({name}); remove it and import the line again"
+    return None
+
+
 def _import_row(row: dict, domains: dict, existing: set, seen: dict, line: int, submit: bool):
     if None in row:
         return "too many columns", None
+    if problem := _control_character_in(row):
+        return problem, None
     name = (row.get("name") or "").strip()
     definition = (row.get("definition") or "").strip()
     if not name or not name_key(name):
@@ -165,6 +182,12 @@ def _import_row(row: dict, domains: dict, existing: set, seen: dict, line: int, 
         "abbreviations": (row.get("abbreviations") or "").replace(";", ","),
         "submit": submit or status == Term.Status.IN_REVIEW,
     }
+
+
+def _database_refusal(error: DatabaseError) -> str:
+    """A one-line reason for a row the database refused, without the statement or its values."""
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return f"the database refused this row ({type(error).__name__}: {first_line[:160]})"
 
 
 def terms_export_rows(terms):

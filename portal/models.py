@@ -46,6 +46,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     email_wanted = models.BooleanField(default=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=300, blank=True, help_text="Why the e-mail could not be sent.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -104,3 +106,15 @@ class ApiToken(AbstractAuthToken):
     @property
     def is_expired(self) -> bool:
         return self.expiry is not None and self.expiry <= timezone.now()
+
+
+class NamedLease(models.Model):
+    """A lock held for a while by one process among many, by name: the one beat that sends scheduled jobs holds
+    ``celery-beat`` and renews it; when it stops renewing, another takes over (``portal.leases.named_lease_hold``)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    owner = models.CharField(max_length=120)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.owner} until {self.expires_at:%H:%M:%S}"

@@ -2,6 +2,8 @@
 the one retry policy every job shares."""
 
 import logging
+import re
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -18,6 +20,7 @@ from portal.errors import DomainError, require
 from portal.models import ApiToken, AuditEvent, Notification
 
 logger = logging.getLogger(__name__)
+CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
 
 
 def audit_record(
@@ -61,20 +64,55 @@ def job(name: str, **options):
     return shared_task(name=name, **{**TASK_RETRY_POLICY, **options})
 
 
+# After a publish fails, the broker is left alone for a few seconds: a request that would publish several jobs
+# while the broker is down or hung waits for one short timeout, not one per job.
+_broker_resting_until = 0.0
+
+
+def broker_rest_reset() -> None:
+    global _broker_resting_until
+    _broker_resting_until = 0.0
+
+
+def task_publish(task, *args, **kwargs) -> bool:
+    """Publish ``task`` now, waiting for the broker no longer than its short connect and socket timeouts (settings
+    ``CELERY_BROKER_*``), without retrying. Returns False when the broker did not take it: the job's sweep or outbox
+    (every job family has one) publishes it again later, so a broker outage delays work but never a response."""
+    global _broker_resting_until
+    if time.monotonic() < _broker_resting_until:
+        logger.warning("broker resting after a failure: %s left for its sweep", task.name)
+        return False
+    try:
+        task.apply_async(args=args, kwargs=kwargs, retry=False)
+    except Exception:
+        if task.app.conf.task_always_eager:  # eager mode ran the task here: the failure is the task's own
+            logger.exception("%s failed when run at once; its sweep will run it again", task.name)
+            return False
+        _broker_resting_until = time.monotonic() + settings.MESH_BROKER_REST_SECONDS
+        logger.warning("could not publish %s; its sweep will send it", task.name, exc_info=True)
+        return False
+    return True
+
+
 def task_enqueue_on_commit(task, *args, **kwargs) -> None:
     """Publish ``task`` once the current transaction commits; nothing is sent if it rolls back.
 
-    A broker that is down must not turn a finished request into an error: the failure is logged, and the work
-    is picked up again by the periodic sweep that every job family has (the database row is the outbox).
+    A broker that is down or hung must not turn a finished request into an error or a wait: ``task_publish`` gives
+    up after its short timeouts, and the work is picked up by the periodic sweep that every job family has (the
+    database row is the outbox).
     """
+    transaction.on_commit(lambda: task_publish(task, *args, **kwargs))
 
-    def publish() -> None:
-        try:
-            task.apply_async(args=args, kwargs=kwargs, retry=True)
-        except Exception:  # the broker is unreachable: the sweep will catch up
-            logger.exception("could not publish %s; the periodic sweep will run it", task.name)
 
-    transaction.on_commit(publish)
+def single_line(text: str, limit: int = 200) -> str:
+    """``text`` on one line: every run of whitespace and control characters (a newline in a database error, a tab
+    in a name) becomes one space, and it is cut to ``limit`` characters."""
+    return " ".join(CONTROL_OR_SPACE.sub(" ", text or "").split())[:limit]
+
+
+def email_subject(title: str) -> str:
+    """An e-mail subject is one line by construction, whatever the notification's title holds."""
+    return single_line(f"[Mesh Portal] {title}", 250)
 
 
 def notify(
@@ -106,7 +144,7 @@ def notify(
         Notification(
             recipient_id=user_id,
             kind=kind,
-            title=title[:200],
+            title=single_line(title),
             body=body,
             url=url,
             dedupe_key=dedupe_key,

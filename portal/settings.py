@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.outage.DatabaseUnavailableMiddleware",
     "portal.middleware.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,6 +107,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A database that is down or hung costs a request a few seconds, never a worker forever: pages and the API
+    # answer 503 with Retry-After meanwhile (portal.errors_outage), and the next request after it returns reconnects.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("MESH_DB_CONNECT_TIMEOUT", "3")
+    )
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -199,6 +207,7 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mesh-portal@localhost")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")  # for the file-based backend
 
 # --- REST API ---------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -262,16 +271,30 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
+# Broker calls made while serving a request wait seconds, not minutes: a broker that is down or hung (port open,
+# process stopped) delays work, never a response (``portal.services.task_publish``; the sweeps send it later).
+MESH_BROKER_TIMEOUT = float(os.environ.get("MESH_BROKER_TIMEOUT", "1.5"))
+MESH_BROKER_REST_SECONDS = float(os.environ.get("MESH_BROKER_REST_SECONDS", "5"))
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "socket_timeout": MESH_BROKER_TIMEOUT,
+            "socket_connect_timeout": MESH_BROKER_TIMEOUT,
+            "health_check_interval": 10,
+            "retry_on_timeout": False,
+        }
+    )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
             "data_folder_in": str(_broker_dir / "queue"),
             "data_folder_out": str(_broker_dir / "queue"),
             "processed_folder": str(_broker_dir / "processed"),
+            "control_folder": str(_broker_dir / "control"),
             "store_processed": False,
         }
     )
@@ -291,14 +314,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900  # must stay below the broker's visibility_timeout (a test asserts it)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishes from workers (a sweep fanning out) retry briefly; requests publish once (task_publish, retry=False).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.5,
     "interval_max": 1,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_TIMEOUT = MESH_BROKER_TIMEOUT
+# One beat sends at a time, however many run (portal.beat: a lease in the database); the others stand by.
+CELERY_BEAT_SCHEDULER = "portal.beat:SingleBeatScheduler"
+MESH_BEAT_LEASE_SECONDS = int(os.environ.get("MESH_BEAT_LEASE_SECONDS", "30"))
+# Fanned-out work (enforcement chunks, quality checks) is leased to a worker (portal.leases): a worker that stops
+# answering for MESH_LEASE_SECONDS loses its piece to the once-a-minute sweep; a piece fails after MAX_ATTEMPTS.
+MESH_LEASE_SECONDS = int(os.environ.get("MESH_LEASE_SECONDS", "60"))
+MESH_LEASE_MAX_ATTEMPTS = int(os.environ.get("MESH_LEASE_MAX_ATTEMPTS", "5"))
+MESH_LEASE_REDISPATCH_SECONDS = int(os.environ.get("MESH_LEASE_REDISPATCH_SECONDS", "300"))
 # Task modules autodiscovery (``<app>.tasks``) does not find: sub-packages' jobs, under their registered names.
 CELERY_TIMEZONE = TIME_ZONE
 

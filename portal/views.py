@@ -1,3 +1,5 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError
 from portal.forms import ApiTokenForm, attach_domain_error
+from portal.outage import is_unavailable, unavailable_response
 from portal.pagination import paginate
 from portal.redirects import safe_next
 from portal.selectors import api_tokens_of, notification_list
@@ -15,7 +18,7 @@ from portal.services import api_token_create, api_token_revoke, notification_mar
 
 
 def healthz(request):
-    """Liveness for load balancers: answers without touching the database or the session."""
+    """Liveness: answers without touching the database, the broker or the session (readiness is ``/readyz``)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -80,3 +83,13 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """An error no view caught: 503 with Retry-After while the database is unreachable (``portal.outage``), JSON for
+    API clients; otherwise the plain 500."""
+    if is_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

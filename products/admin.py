@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from portal.admin_tools import ServiceSaveMixin, run_per_row
-from products import permissions, services
+from products import permissions, services, webhooks
 from products.models import (
     SCHEMA_COLUMN_KEYS,
     DataProduct,
@@ -220,18 +222,62 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["name", "url", "active"]
+    """Each endpoint with its backlog: events waiting, failing and in flight, the oldest waiting, the last delivery;
+    the counts link to the events, where "Send again" redelivers."""
+
+    list_display = ["name", "url", "active", "backlog_link", "failing", "in_flight", "oldest_waiting", "last_delivered"]
     list_filter = ["active"]
     search_fields = ["name", "url"]
+    fields = ["name", "url", "active", "event_kinds", "secret", "max_concurrency", "timeout_seconds"]
+
+    def get_queryset(self, request):
+        return webhooks.endpoints_with_backlog()
+
+    @admin.display(description="backlog", ordering="backlog")
+    def backlog_link(self, endpoint):
+        url = reverse("admin:products_outboxevent_changelist")
+        return format_html(
+            '<a href="{}?endpoint__id__exact={}&amp;delivered_at__isempty=1">{}</a>', url, endpoint.pk, endpoint.backlog
+        )
+
+    @admin.display(ordering="failing")
+    def failing(self, endpoint):
+        return endpoint.failing
+
+    @admin.display(ordering="in_flight")
+    def in_flight(self, endpoint):
+        return endpoint.in_flight
+
+    @admin.display(ordering="oldest_waiting")
+    def oldest_waiting(self, endpoint):
+        return endpoint.oldest_waiting
+
+    @admin.display(ordering="last_delivered")
+    def last_delivered(self, endpoint):
+        return endpoint.last_delivered
 
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["event_id", "endpoint", "kind", "attempts", "next_attempt_at", "delivered_at"]
-    list_filter = ["kind", "endpoint", ("delivered_at", admin.EmptyFieldListFilter)]
+    list_display = ["event_id", "endpoint", "kind", "attempts", "next_attempt_at", "delivered_at", "last_error"]
+    list_filter = [
+        "kind",
+        "endpoint",
+        ("delivered_at", admin.EmptyFieldListFilter),
+        ("last_error", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["event_id", "kind", "last_error"]
     list_select_related = ["endpoint"]
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+    actions = ["redeliver"]
+
+    @admin.action(description="Send again (same webhook-id)", permissions=["redeliver"])
+    def redeliver(self, request, queryset):
+        sent = webhooks.outbox_redeliver(actor=request.user, event_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{sent} event(s) queued to be sent again.")
+
+    def has_redeliver_permission(self, request):
+        return permissions.can_redeliver_webhooks(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -405,15 +405,39 @@ class Warehouse(models.Model):
         return self.name
 
 
+def webhook_secret_new() -> str:
+    """A fresh signing secret in the Standard Webhooks form: ``whsec_`` and 32 random bytes in base64."""
+    import base64
+    import secrets
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 class WebhookEndpoint(models.Model):
-    """An external system told about grants, signed with HMAC-SHA256 over the body using ``secret``."""
+    """An external system told about grants, quality incidents and contract changes, following Standard Webhooks
+    (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``; see ``products.webhooks``)."""
 
     name = models.CharField(max_length=100, unique=True)
     url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=200, help_text="Shared secret for the X-Mesh-Signature header.")
+    secret = models.CharField(
+        max_length=200,
+        default=webhook_secret_new,
+        help_text="Signing secret shared with the receiver: whsec_ and base64 (Standard Webhooks); any other text "
+        "is used as raw bytes.",
+    )
     active = models.BooleanField(default=False)
     event_kinds = models.JSONField(
         default=list, blank=True, help_text='Event kinds to send, e.g. ["grant.provisioned"]; empty sends all.'
+    )
+    max_concurrency = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(16)],
+        help_text="Deliveries in flight to this receiver at once (1–16).",
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="How long one delivery waits for the receiver's answer (1–120 s); longer than it usually takes.",
     )
 
     class Meta:
@@ -445,11 +469,19 @@ class OutboxEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    sending_until = models.DateTimeField(
+        null=True, blank=True, help_text="Set while a delivery is in flight (it counts against the endpoint's limit)."
+    )
     last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(delivered_at=None), name="outbox_due_idx")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(delivered_at=None), name="outbox_due_idx"),
+            models.Index(
+                fields=["endpoint", "sending_until"], condition=Q(delivered_at=None), name="outbox_inflight_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.endpoint} ({self.event_id})"

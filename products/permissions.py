@@ -8,7 +8,7 @@ from django.db.models import Q
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
-from portal.permissions import is_signed_in
+from portal.permissions import is_portal_admin, is_signed_in
 from products.models import (
     DataProduct,
     DataProductGroupObjectPermission,
@@ -106,3 +106,8 @@ def product_permissions_revoke(product: DataProduct, team: Team) -> None:
 def team_role(user, team_id: int) -> str | None:
     """The user's role in the team (owner, approver, member), or None when not a member."""
     return Membership.objects.filter(user=user, team_id=team_id).values_list("role", flat=True).first()
+
+
+def can_redeliver_webhooks(user) -> bool:
+    """Sending webhook events again (a receiver lost them) is an administrator's call."""
+    return is_portal_admin(user)

@@ -1,6 +1,7 @@
 """Every write to the catalog. Each function runs in one transaction and writes an audit row."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -119,6 +120,20 @@ def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = 
         changed.append("tags")
     audit_record(actor=actor, action="product.update", target=product, data={"changed": changed})
     return product
+
+
+def product_quality_score_set(*, product_id: int, score) -> bool:
+    """The one door for a product's quality score (a finished check run, pushed results): saved through the model,
+    so whoever listens to product changes hears of it (governance re-evaluates the product, e.g. a standard's
+    minimum quality score); an unchanged score writes nothing. Returns whether it changed."""
+    value = None if score is None else Decimal(str(score)).quantize(Decimal("0.01"))
+    with transaction.atomic():
+        product = DataProduct.objects.select_for_update().filter(pk=product_id).first()
+        if product is None or product.quality_score == value:
+            return False
+        product.quality_score = value
+        product.save(update_fields=["quality_score"])
+    return True
 
 
 def product_transition_check(product: DataProduct, to_status: str) -> None:

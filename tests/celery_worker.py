@@ -50,9 +50,14 @@ def celery_worker_redis(request):
 
 def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
     """Poll ``condition`` until it returns a truthy value (a worker finishing a job), or fail after ``timeout``."""
+    from django.db import OperationalError
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except OperationalError:  # SQLite's shared in-memory test database: "table is locked" while a worker writes
+            value = None
         if value:
             return value
         time.sleep(interval)

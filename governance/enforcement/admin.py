@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from governance.enforcement import services
 from governance.enforcement.models import (
     ComplianceSnapshot,
+    EnforcementChunk,
     EnforcementRun,
     ProductCompliance,
     StandardEnforcement,
@@ -16,12 +17,26 @@ from governance.enforcement.models import (
 from governance.models import Standard
 
 
+class EnforcementChunkInline(admin.TabularInline):
+    """Who holds each chunk, its heartbeat and attempts: a stuck run shows here which chunk and why."""
+
+    model = EnforcementChunk
+    fields = ["index", "state", "attempts", "lease_owner", "heartbeat_at", "lease_expires_at", "last_error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(EnforcementRun)
 class EnforcementRunAdmin(admin.ModelAdmin):
     list_display = ["pk", "status", "trigger", "started_at", "finished_at", "products_checked", "violations_opened"]
     list_filter = ["status", "trigger"]
     search_fields = ["=id"]
     readonly_fields = [field.name for field in EnforcementRun._meta.fields]
+    inlines = [EnforcementChunkInline]
 
     def has_add_permission(self, request):
         return False

@@ -11,10 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from governance.models import Severity, Standard
+from portal.leases import LeasedWork
 
 
 class EnforcementRun(models.Model):
-    """One pass of continuous enforcement over every product not retired. Chunk tasks count into it with F()."""
+    """One pass of continuous enforcement over every product not retired, in ``EnforcementChunk``s that workers
+    lease (``governance.enforcement.runs``). Chunks count into it with F(); one run runs at a time (a partial unique
+    constraint), whoever starts it."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -40,9 +43,13 @@ class EnforcementRun(models.Model):
     violations_opened = models.PositiveIntegerField(default=0)
     violations_resolved = models.PositiveIntegerField(default=0)
     score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    failure_reason = models.TextField(blank=True, help_text="Why the run failed (a chunk out of attempts).")
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="enfrun_one_running")
+        ]
         indexes = [models.Index(fields=["status", "-started_at"], name="enfrun_status_started_idx")]
 
     def __str__(self) -> str:
@@ -64,6 +71,23 @@ class EnforcementRun(models.Model):
         if not duration or not duration.total_seconds():
             return None
         return self.products_checked / duration.total_seconds()
+
+
+class EnforcementChunk(LeasedWork):
+    """A slice of a run's products, evaluated by one worker under a lease (``portal.leases``): a worker that dies
+    loses it to the sweep within a minute, and its evaluation and "done" commit together, so it counts once."""
+
+    run = models.ForeignKey(EnforcementRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    product_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="enfchunk_once_per_run")]
+        indexes = [models.Index(fields=["state", "lease_expires_at"], name="enfchunk_lease_idx")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of run {self.run_id} ({self.state})"
 
 
 class Violation(models.Model):

@@ -25,6 +25,7 @@ from django.dispatch import receiver
 
 from governance.enforcement.engine import products_evaluate, publish_gate_check
 from governance.enforcement.tasks import products_evaluate_chunk
+from portal.services import task_publish
 from products.models import DataProduct, OutputPort, SchemaField
 from products.signals import product_publish_validate
 
@@ -54,7 +55,7 @@ def _flush() -> None:
             products_evaluate(ids)
         else:
             for start in range(0, len(ids), CHUNK_SIZE):
-                products_evaluate_chunk.delay(ids[start : start + CHUNK_SIZE])
+                task_publish(products_evaluate_chunk, ids[start : start + CHUNK_SIZE])
     except Exception:  # the change is committed; the hourly run evaluates what was missed
         logger.exception("could not evaluate products %s after a change", ids[:20])
 

@@ -1,34 +1,40 @@
-"""Every write of enforcement: starting a run, asking for and deciding waivers, letting them lapse, and choosing a
+"""Every write of enforcement: starting a run and running, sweeping and failing its chunks, asking for and deciding waivers, letting them lapse, and choosing a
 standard's auto-action. Each checks its permission, runs in a transaction and writes an audit row."""
 
+import logging
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from governance.enforcement import permissions
 from governance.enforcement.engine import EVALUATED_STATUSES, products_evaluate, run_finish_if_done
-from governance.enforcement.models import EnforcementRun, StandardEnforcement, Waiver
+from governance.enforcement.models import EnforcementChunk, EnforcementRun, StandardEnforcement, Waiver
 from governance.models import Seat, Standard
 from portal.errors import DomainError, TransitionNotAllowed, require
-from portal.services import audit_record, notify, task_enqueue_on_commit
+from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
+from portal.services import audit_record, notify
 from products.models import DataProduct
 
+logger = logging.getLogger(__name__)
 ENFORCEMENT_CHUNK_SIZE = 500
-ENFORCEMENT_STALE_AFTER = timedelta(hours=2)
 
 
 def enforcement_run_start(
     *, actor=None, trigger: str = EnforcementRun.Trigger.SCHEDULE, chunk_size: int = ENFORCEMENT_CHUNK_SIZE
 ):
-    """Start an enforcement run over every product not retired, fanned out in chunks of ``chunk_size`` ids.
+    """Start an enforcement run over every product not retired, fanned out in chunks of ``chunk_size`` ids, or return
+    the run already going: one run runs at a time whoever asks (the page, the API, one beat or two), because a partial
+    unique constraint allows one row in "running" and a second start that loses the race returns the winner's run.
 
-    No chord and no result backend: each chunk task counts into the run with F() expressions and the chunk that
-    completes the count closes the run (``engine.run_finish_if_done``). A run still going (started less than
-    ``ENFORCEMENT_STALE_AFTER`` ago) is returned instead of starting a second one; an older one is marked failed.
-    The chunk tasks are published after commit. Returns the run.
+    Each chunk is an ``EnforcementChunk`` row leased by the worker that takes it (``portal.leases``); the chunk tasks
+    are published after commit, and ``enforcement_runs_sweep`` (every minute) re-queues chunks whose worker died or
+    whose publish was lost, closes runs whose chunks are all done and fails runs with a chunk out of attempts. No
+    chord and no result backend: each chunk counts into the run with F() and the one that completes it closes it
+    (``engine.run_finish_if_done``). Returns the run.
     """
     from governance.enforcement import tasks
 
@@ -38,40 +44,112 @@ def enforcement_run_start(
         raise DomainError("The chunk size must be at least 1.", field="chunk_size")
     now = timezone.now()
     with transaction.atomic():
-        running = list(
-            EnforcementRun.objects.select_for_update().filter(status=EnforcementRun.Status.RUNNING).order_by("-pk")
-        )
-        for run in running:
-            if run.started_at > now - ENFORCEMENT_STALE_AFTER:
-                return run
-            EnforcementRun.objects.filter(pk=run.pk, status=EnforcementRun.Status.RUNNING).update(
-                status=EnforcementRun.Status.FAILED, finished_at=now
-            )
+        running = EnforcementRun.objects.filter(status=EnforcementRun.Status.RUNNING).first()
+        if running is not None:
+            return running
         ids = list(
             DataProduct.objects.filter(status__in=EVALUATED_STATUSES).order_by("pk").values_list("pk", flat=True)
         )
-        chunks = [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
-        run = EnforcementRun.objects.create(
-            trigger=trigger,
-            started_by=actor if getattr(actor, "is_authenticated", False) else None,
-            started_at=now,
-            chunk_size=chunk_size,
-            products_total=len(ids),
-            chunks_total=len(chunks),
+        slices = [ids[start : start + chunk_size] for start in range(0, len(ids), chunk_size)]
+        try:
+            with transaction.atomic():
+                run = EnforcementRun.objects.create(
+                    trigger=trigger,
+                    started_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    started_at=now,
+                    chunk_size=chunk_size,
+                    products_total=len(ids),
+                    chunks_total=len(slices),
+                )
+        except IntegrityError:  # another start won the race: its run is the one going (or just gone)
+            return (
+                EnforcementRun.objects.filter(status=EnforcementRun.Status.RUNNING).first()
+                or EnforcementRun.objects.order_by("-pk").first()
+            )
+        chunks = EnforcementChunk.objects.bulk_create(
+            EnforcementChunk(run=run, index=index, product_ids=product_ids, created_at=now)
+            for index, product_ids in enumerate(slices)
         )
         audit_record(
             actor=actor,
             action="enforcement.run_start",
             target=run,
             to_state=run.status,
-            data={"products": len(ids), "chunks": len(chunks), "trigger": trigger},
+            data={"products": len(ids), "chunks": len(slices), "trigger": trigger},
         )
-        for chunk in chunks:
-            task_enqueue_on_commit(tasks.enforcement_chunk, run.pk, chunk)
-    if not chunks:
+        work_dispatch_on_commit(tasks.enforcement_chunk, EnforcementChunk, [chunk.pk for chunk in chunks])
+    if not slices:
         run_finish_if_done(run.pk)
         run.refresh_from_db()
     return run
+
+
+def enforcement_chunk_execute(chunk_id: int) -> int:
+    """Evaluate one chunk under its lease; returns the products checked (0 when another worker holds the chunk or it
+    is done). The evaluation, the run's counters and the chunk's "done" commit together, and only while the lease is
+    this worker's, so a chunk delivered twice, or re-run after its worker died, counts once and leaves exactly the
+    violations a clean run leaves."""
+    with lease_hold(EnforcementChunk, chunk_id) as lease:
+        if lease is None:
+            return 0
+        chunk = EnforcementChunk.objects.select_related("run").get(pk=chunk_id)
+        try:
+            with transaction.atomic():
+                checked = 0
+                if chunk.run.status == EnforcementRun.Status.RUNNING:
+                    checked = products_evaluate(chunk.product_ids, run_id=chunk.run_id).checked
+                lease_complete(lease)
+        except LeaseLost:  # this worker was too slow: the chunk went to another, whose evaluation counts
+            logger.warning("enforcement chunk %s: lease lost, evaluation rolled back", chunk_id)
+            return 0
+        return checked
+
+
+def enforcement_run_fail(run_id: int, *, reason: str) -> bool:
+    """Mark a running run failed with ``reason`` and tell the admins, once (conditional update)."""
+    with transaction.atomic():
+        if not EnforcementRun.objects.filter(pk=run_id, status=EnforcementRun.Status.RUNNING).update(
+            status=EnforcementRun.Status.FAILED, finished_at=timezone.now(), failure_reason=reason[:2000]
+        ):
+            return False
+        run = EnforcementRun.objects.get(pk=run_id)
+        audit_record(
+            actor=None,
+            action="enforcement.run_fail",
+            target=run,
+            from_state=EnforcementRun.Status.RUNNING,
+            to_state=EnforcementRun.Status.FAILED,
+            comment=reason[:500],
+        )
+        admins = get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True)
+        notify(
+            list(admins),
+            kind="governance.enforcement_run_failed",
+            title=f"Enforcement run {run.pk} failed",
+            body=reason,
+            url=reverse("governance:enforcement-run-list"),
+            dedupe_key=f"enforcement-run-{run.pk}-failed",
+        )
+    return True
+
+
+def enforcement_runs_sweep() -> dict:
+    """Every minute: re-queue the chunks of running runs whose worker died (lease expired) or whose message was lost,
+    fail a run whose chunk ran out of attempts, and close runs whose chunks are all done. Safe to run twice."""
+    from governance.enforcement import tasks
+
+    def chunk_failed(chunk) -> None:
+        enforcement_run_fail(
+            chunk.run_id,
+            reason=f"Chunk {chunk.index + 1} of the run failed {chunk.attempts} times; last error: {chunk.last_error}",
+        )
+
+    running = EnforcementChunk.objects.filter(run__status=EnforcementRun.Status.RUNNING)
+    result = leases_sweep(EnforcementChunk, tasks.enforcement_chunk, queryset=running, on_failed=chunk_failed)
+    finished = 0
+    for run_id in EnforcementRun.objects.filter(status=EnforcementRun.Status.RUNNING).values_list("pk", flat=True):
+        finished += run_finish_if_done(run_id)
+    return {**result.as_dict(), "finished": finished}
 
 
 def waiver_request(*, actor, product, standard_code: str, reason: str, expires_at):

@@ -10,14 +10,24 @@ from portal.services import job
 
 @job("governance.tasks.enforcement_run_start")
 def enforcement_run_start() -> int:
-    """Beat job (hourly by default): start a run that fans out ``enforcement_chunk`` tasks. Returns the run id."""
+    """Beat job (hourly by default): start a run that fans out ``enforcement_chunk`` tasks, or find the one going.
+    Returns the run id."""
     return services.enforcement_run_start(trigger=EnforcementRun.Trigger.SCHEDULE).pk
 
 
 @job("governance.tasks.enforcement_chunk")
-def enforcement_chunk(run_id: int, product_ids: list[int]) -> int:
-    """Evaluate one chunk of a run (the run's counters move with F(); the last chunk closes it)."""
-    return products_evaluate(product_ids, run_id=run_id).checked
+def enforcement_chunk(chunk_id: int, _product_ids: list[int] | None = None) -> int:
+    """Evaluate one leased chunk of a run (the run's counters move with F(); the last chunk closes it). A message of
+    the former shape ``(run_id, product_ids)`` is dropped: migration 0006 failed the runs it belonged to."""
+    if _product_ids is not None:
+        return 0
+    return services.enforcement_chunk_execute(chunk_id)
+
+
+@job("governance.tasks.enforcement_runs_sweep")
+def enforcement_runs_sweep() -> dict:
+    """Beat job (every minute): resume runs whose workers died or whose chunks were lost; fail runs stuck on a chunk."""
+    return services.enforcement_runs_sweep()
 
 
 @job("governance.tasks.product_evaluate")

@@ -136,6 +136,8 @@ class AccessGrant(models.Model):
     provisioning_state = models.CharField(max_length=16, choices=Provisioning.choices, default=Provisioning.PENDING)
     provisioning_error = models.TextField(blank=True)
     provisioned_at = models.DateTimeField(null=True, blank=True)
+    provisioning_attempts = models.PositiveSmallIntegerField(default=0, help_text="Failed attempts in a row.")
+    provisioning_retry_at = models.DateTimeField(null=True, blank=True, help_text="When the sweep tries again.")
 
     objects = PortRelatedQuerySet.as_manager()
 

@@ -361,7 +361,10 @@ def _end_grant(grant: AccessGrant, to_status: str, *, actor=None, reason: str = 
     from_status = grant.status
     grant.status, grant.ended_at, grant.end_reason = to_status, now, reason[:300]
     grant.ended_by = actor if getattr(actor, "pk", None) else None
-    grant.save(update_fields=["status", "ended_at", "end_reason", "ended_by"])
+    grant.provisioning_attempts, grant.provisioning_retry_at = 0, None  # a new aim: deprovision, at once
+    grant.save(
+        update_fields=["status", "ended_at", "end_reason", "ended_by", "provisioning_attempts", "provisioning_retry_at"]
+    )
     audit_record(
         actor=actor,
         action=f"grant.{'revoke' if to_status == GrantStatus.REVOKED else 'expire'}",
@@ -500,14 +503,34 @@ def grant_provisioning_sync(grant_id: int, *, now=None) -> str:
             for backend in backends:
                 backend.provision(grant) if active else backend.deprovision(grant)
         except ProvisioningError as error:
+            first_failure = grant.provisioning_attempts == 0
             grant.provisioning_state, grant.provisioning_error = Provisioning.FAILED, str(error)[:2000]
-            grant.save(update_fields=["provisioning_state", "provisioning_error"])
-            audit_record(actor=None, action="grant.provisioning_failed", target=grant, data={"wanted": wanted})
+            grant.provisioning_attempts += 1
+            grant.provisioning_retry_at = now + provisioning_backoff(grant.provisioning_attempts)
+            grant.save(
+                update_fields=[
+                    "provisioning_state",
+                    "provisioning_error",
+                    "provisioning_attempts",
+                    "provisioning_retry_at",
+                ]
+            )
+            if first_failure:  # one audit row per streak of failures, not one per retry
+                audit_record(actor=None, action="grant.provisioning_failed", target=grant, data={"wanted": wanted})
             return Provisioning.FAILED
         grant.provisioning_state, grant.provisioning_error = wanted, ""
+        grant.provisioning_attempts, grant.provisioning_retry_at = 0, None
         if active:
             grant.provisioned_at = now
-        grant.save(update_fields=["provisioning_state", "provisioning_error", "provisioned_at"])
+        grant.save(
+            update_fields=[
+                "provisioning_state",
+                "provisioning_error",
+                "provisioned_at",
+                "provisioning_attempts",
+                "provisioning_retry_at",
+            ]
+        )
         audit_record(
             actor=None,
             action=f"grant.{wanted}",
@@ -517,12 +540,22 @@ def grant_provisioning_sync(grant_id: int, *, now=None) -> str:
         return wanted
 
 
-def grants_needing_sync():
-    """Grants whose platform state lags behind: active but not provisioned, or ended but not deprovisioned."""
+PROVISIONING_BACKOFF_BASE = timedelta(minutes=1)
+PROVISIONING_BACKOFF_MAX = timedelta(hours=6)
+
+
+def provisioning_backoff(attempts: int) -> timedelta:
+    """How long the sweep waits after the ``attempts``-th failure in a row: 1, 2, 4 … minutes, at most 6 hours."""
+    return min(PROVISIONING_BACKOFF_BASE * (2 ** max(attempts - 1, 0)), PROVISIONING_BACKOFF_MAX)
+
+
+def grants_needing_sync(*, now=None):
+    """Grants whose platform state lags behind: active but not provisioned, or ended but not deprovisioned; one
+    that failed waits out its backoff."""
     return AccessGrant.objects.filter(
         Q(status=GrantStatus.ACTIVE, provisioning_state__in=[Provisioning.PENDING, Provisioning.FAILED])
         | (~Q(status=GrantStatus.ACTIVE) & ~Q(provisioning_state=Provisioning.DEPROVISIONED))
-    )
+    ).filter(Q(provisioning_retry_at__isnull=True) | Q(provisioning_retry_at__lte=now or timezone.now()))
 
 
 def warehouse_checkers_provision(*, actor, warehouse: Warehouse) -> list[str]:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.leases import LeasedWork
 from portal.scoring import severity_weight
 from products.models import DataProduct, OutputPort, ProductRelatedQuerySet, identifier_validator
 
@@ -119,6 +120,22 @@ class CheckRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * min(self.completed, self.total) / self.total)
+
+
+class CheckRunItem(LeasedWork):
+    """One check of a run, run by one worker under a lease (``portal.leases``): a worker that dies mid-check loses
+    it to the sweep within a minute, and a check that keeps killing its worker ends as an error result."""
+
+    run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="items")
+    check_id = models.PositiveBigIntegerField(help_text="The check (kept if the check is deleted meanwhile).")
+
+    class Meta:
+        ordering = ["run", "check_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "check_id"], name="check_run_item_once")]
+        indexes = [models.Index(fields=["state", "lease_expires_at"], name="check_run_item_lease_idx")]
+
+    def __str__(self) -> str:
+        return f"check {self.check_id} of run {self.run_id} ({self.state})"
 
 
 class CheckResult(models.Model):

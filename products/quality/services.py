@@ -13,12 +13,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.errors import DomainError, require
+from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
 from portal.services import audit_record, notify, task_enqueue_on_commit
 from products.models import DataProduct, Membership, OutputPort
 from products.quality import permissions
 from products.quality.models import (
     CheckResult,
     CheckRun,
+    CheckRunItem,
     Incident,
     ProductIngestToken,
     QualityCheck,
@@ -26,6 +28,7 @@ from products.quality.models import (
 )
 from products.quality.runner import Outcome, check_execute, params_validate
 from products.quality.scoring import weighted_scores
+from products.services import product_quality_score_set
 from products.webhooks import webhook_event_record
 
 Kind = QualityCheck.Kind
@@ -145,62 +148,119 @@ def quality_run_start(*, actor, product: DataProduct, trigger: str = "manual"):
     return run
 
 
-def quality_run_execute(run_id: int, *, missing_only: bool = False) -> int:
-    """Fan out one task per check of the run that has no result yet; returns how many were sent."""
-    now = timezone.now()
-    CheckRun.objects.filter(pk=run_id, status=CheckRun.Status.QUEUED).update(
-        status=CheckRun.Status.RUNNING, started_at=now
-    )
-    run = CheckRun.objects.filter(pk=run_id).first()
-    if run is None or run.status == CheckRun.Status.DONE:
-        return 0
-    done = set(CheckResult.objects.filter(run_id=run_id).values_list("quality_check_id", flat=True))
-    todo = [check_id for check_id in run.check_ids if check_id not in done]
-    if not todo:
-        quality_run_finish(run_id)
-        return 0
+def quality_run_execute(run_id: int) -> int:
+    """Lease out the run's checks: one ``CheckRunItem`` per check, each published after commit to whichever worker
+    takes it (one slow table holds up nothing else); returns how many were sent. Safe to run again."""
     from products.quality.tasks import quality_check_task  # the task module imports this one
 
-    for check_id in todo:
-        task_enqueue_on_commit(quality_check_task, run_id, check_id)
+    now = timezone.now()
+    with transaction.atomic():
+        CheckRun.objects.filter(pk=run_id, status=CheckRun.Status.QUEUED).update(
+            status=CheckRun.Status.RUNNING, started_at=now
+        )
+        run = CheckRun.objects.filter(pk=run_id).first()
+        if run is None or run.status == CheckRun.Status.DONE:
+            return 0
+        CheckRunItem.objects.bulk_create(
+            [CheckRunItem(run=run, check_id=check_id, created_at=now) for check_id in run.check_ids],
+            ignore_conflicts=True,
+        )
+        todo = list(
+            CheckRunItem.objects.filter(run=run, state=CheckRunItem.State.PENDING, dispatched_at=None).values_list(
+                "pk", flat=True
+            )
+        )
+        work_dispatch_on_commit(quality_check_task, CheckRunItem, todo)
+    if not todo:
+        quality_run_finish(run_id)
     return len(todo)
 
 
 def quality_check_record(run_id: int, check_id: int, *, now=None) -> str:
-    """Run one check for one run and record its result, once: a second delivery of the task records nothing."""
-    from django.db.models import F
-
-    if CheckResult.objects.filter(run_id=run_id, quality_check_id=check_id).exists():
-        return "duplicate"
-    run = CheckRun.objects.filter(pk=run_id).first()
-    if run is None or run.status == CheckRun.Status.DONE:
+    """Run one check of a run and record its result, once (a direct call, or a message from before items)."""
+    if not CheckRun.objects.filter(pk=run_id).exclude(status=CheckRun.Status.DONE).exists():
         return "no-run"
-    check = QualityCheck.objects.select_related("port__warehouse").filter(pk=check_id).first()
-    if check is None:
-        outcome = Outcome("error", None, "The check was deleted before it ran.")
-    else:
-        outcome = check_execute(check, now=now)
-    with transaction.atomic():
+    item, _created = CheckRunItem.objects.get_or_create(run_id=run_id, check_id=check_id)
+    return quality_item_execute(item.pk, now=now)
+
+
+def quality_item_execute(item_id: int, *, now=None) -> str:
+    """Run one leased check and record its result: the result, the run's counters and the item's "done" commit
+    together and only while the lease is this worker's, so a check delivered twice, or re-run after its worker
+    died, is recorded once. Returns the state, or "duplicate" when it was already taken or done."""
+    with lease_hold(CheckRunItem, item_id) as lease:
+        if lease is None:
+            return "duplicate"
+        item = CheckRunItem.objects.select_related("run").get(pk=item_id)
+        if item.run.status == CheckRun.Status.DONE:
+            with transaction.atomic():
+                lease_complete(lease)
+            return "no-run"
+        check = QualityCheck.objects.select_related("port__warehouse").filter(pk=item.check_id).first()
+        if check is None:
+            outcome = Outcome("error", None, "The check was deleted before it ran.")
+        else:
+            outcome = check_execute(check, now=now)
         try:
             with transaction.atomic():
-                if check is not None:
-                    CheckResult.objects.create(
-                        quality_check=check,
-                        product_id=run.product_id,
-                        run_id=run_id,
-                        state=outcome.state,
-                        observed_value=outcome.observed_value,
-                        message=outcome.message[:4000],
-                        source="runner",
-                        measured_at=now or timezone.now(),
-                    )
-        except IntegrityError:
+                recorded = _result_record(item, check, outcome, now=now)
+                lease_complete(lease)
+        except LeaseLost:  # this worker was too slow: the check went to another, whose result counts
             return "duplicate"
-        CheckRun.objects.filter(pk=run_id).update(
-            completed=F("completed") + 1, failed=F("failed") + (0 if outcome.state == CheckResult.State.PASSED else 1)
-        )
-    quality_run_finish(run_id)
-    return outcome.state
+    quality_run_finish(item.run_id)
+    return outcome.state if recorded else "duplicate"
+
+
+def _result_record(item: CheckRunItem, check, outcome: Outcome, *, now) -> bool:
+    """The check's result for the run (once: a unique constraint) and the run's counters."""
+    from django.db.models import F
+
+    try:
+        with transaction.atomic():
+            if check is not None:
+                CheckResult.objects.create(
+                    quality_check=check,
+                    product_id=item.run.product_id,
+                    run_id=item.run_id,
+                    state=outcome.state,
+                    observed_value=outcome.observed_value,
+                    message=outcome.message[:4000],
+                    source="runner",
+                    measured_at=now or timezone.now(),
+                )
+    except IntegrityError:
+        return False
+    CheckRun.objects.filter(pk=item.run_id).update(
+        completed=F("completed") + 1, failed=F("failed") + (0 if outcome.state == CheckResult.State.PASSED else 1)
+    )
+    return True
+
+
+def _item_given_up(item: CheckRunItem) -> None:
+    """A check that stopped its worker on every attempt ends as an error result, so its run still finishes."""
+    check = QualityCheck.objects.filter(pk=item.check_id).first()
+    outcome = Outcome("error", None, f"The check could not finish after {item.attempts} attempts ({item.last_error}).")
+    with transaction.atomic():
+        _result_record(CheckRunItem.objects.select_related("run").get(pk=item.pk), check, outcome, now=None)
+    quality_run_finish(item.run_id)
+
+
+def quality_runs_sweep(*, now=None, lost_after: timedelta = timedelta(minutes=1)) -> dict:
+    """Every minute: start runs whose first message was lost, re-queue checks whose worker died (lease expired) or
+    whose message was lost, end checks out of attempts as errors, and close runs whose checks all have results."""
+    from products.quality.tasks import quality_check_task  # the task module imports this one
+
+    now = now or timezone.now()
+    started = 0
+    for run_id in CheckRun.objects.filter(status=CheckRun.Status.QUEUED, created_at__lt=now - lost_after).values_list(
+        "pk", flat=True
+    ):
+        started += quality_run_execute(run_id) > 0
+    unfinished = CheckRunItem.objects.exclude(run__status=CheckRun.Status.DONE)
+    result = leases_sweep(CheckRunItem, quality_check_task, queryset=unfinished, on_failed=_item_given_up, now=now)
+    for run_id in CheckRun.objects.filter(status=CheckRun.Status.RUNNING).values_list("pk", flat=True):
+        quality_run_finish(run_id)
+    return {"started": started, **result.as_dict()}
 
 
 def quality_run_finish(run_id: int) -> bool:
@@ -428,7 +488,7 @@ def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=Non
     now = now or timezone.now()
     product = DataProduct.objects.select_related("domain").get(pk=product_id)
     score, dimensions = quality_scores(product_id)
-    DataProduct.objects.filter(pk=product_id).update(quality_score=score)
+    product_quality_score_set(product_id=product_id, score=score)
     if snapshot and score is not None:
         QualityScoreSnapshot.objects.create(product=product, measured_at=now, score=score, dimensions=dimensions)
     checks = list(
@@ -459,18 +519,12 @@ def quality_product_evaluate(product_id: int, *, snapshot: bool = False, now=Non
     return {"score": score, "opened": opened, "resolved": resolved}
 
 
-def quality_sweep(*, now=None, stale_after: timedelta = timedelta(minutes=10)) -> dict:
-    """The safety net behind the on-commit publishing: re-send the checks of runs left unfinished (a lost
-    message, a killed worker) and re-evaluate SLAs of products with checks. Safe to run again."""
+def quality_sweep(*, now=None) -> dict:
+    """Every ten minutes: the lease sweep (``quality_runs_sweep``, also run every minute on its own) and the SLAs of
+    every product with checks re-evaluated. Safe to run again. ``resumed``: runs and checks sent again."""
     now = now or timezone.now()
-    resumed = 0
-    for run_id in (
-        CheckRun.objects.exclude(status=CheckRun.Status.DONE)
-        .filter(created_at__lt=now - stale_after)
-        .values_list("pk", flat=True)
-    ):
-        resumed += quality_run_execute(run_id)
+    swept = quality_runs_sweep(now=now, lost_after=timedelta(0))
     product_ids = set(QualityCheck.objects.filter(enabled=True).values_list("product_id", flat=True).distinct())
     for product_id in sorted(product_ids):
         quality_product_evaluate(product_id, now=now)
-    return {"resumed": resumed, "evaluated": len(product_ids)}
+    return {"resumed": swept["started"] + swept["redispatched"], "evaluated": len(product_ids)}

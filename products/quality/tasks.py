@@ -15,8 +15,17 @@ def quality_run_task(run_id: int) -> int:
 
 
 @job("products.tasks.quality_check_task")
-def quality_check_task(run_id: int, check_id: int) -> str:
-    return services.quality_check_record(run_id, check_id)
+def quality_check_task(item_id: int, check_id: int | None = None) -> str:
+    """One leased check of a run (``CheckRunItem``); a message of the former shape ``(run_id, check_id)`` too."""
+    if check_id is not None:
+        return services.quality_check_record(item_id, check_id)
+    return services.quality_item_execute(item_id)
+
+
+@job("products.tasks.quality_runs_sweep_task")
+def quality_runs_sweep_task() -> dict:
+    """Every minute: resume check runs whose worker died or whose messages were lost."""
+    return services.quality_runs_sweep()
 
 
 @job("products.tasks.quality_product_scheduled_task")

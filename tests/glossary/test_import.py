@@ -125,3 +125,54 @@ def test_export_round_trips_through_import(client_for, enterprise_steward, crm, 
     text = response.content.decode()
     assert response["Content-Type"].startswith("text/csv")
     assert "Churn,crm,'=1+1 lost customers,Attrition" in text  # formula cells are neutralised
+
+
+def _with_a_nul_row(good: int = 120) -> bytes:
+    rows = [f"Term {n:04d},crm,Definition {n}.,,," for n in range(good)]
+    rows.insert(50, "Bad\x00Term,crm,Has a NUL.,,,")
+    rows.insert(70, "Bell,crm,Rings\x07 here.,,,")
+    return (HEADER + "\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize("good_rows_only", [False, True])
+def test_control_characters_are_reported_by_line_in_both_modes(
+    client_for, api_for, enterprise_steward, crm, good_rows_only
+):
+    data = _with_a_nul_row()
+    upload = SimpleUploadedFile("terms.csv", data, content_type="text/csv")
+    form = {"file": upload, **({"good_rows_only": "on"} if good_rows_only else {})}
+    page = client_for(enterprise_steward).post("/glossary/import/", form)
+    assert page.status_code == 200
+    result = page.context["result"]
+    assert [line for line, _message in result.errors] == [52, 72]
+    assert "control character (NUL)" in result.errors[0][1] and "U+0007" in result.errors[1][1]
+    assert Term.objects.count() == (120 if good_rows_only else 0)
+
+    Term.objects.all().delete()
+    upload = SimpleUploadedFile("terms.csv", data, content_type="text/csv")
+    body = {"file": upload, **({"good_rows_only": "true"} if good_rows_only else {})}
+    response = api_for(enterprise_steward).post("/api/v1/glossary/terms/import/", body, format="multipart")
+    assert response.status_code == (200 if good_rows_only else 400)
+    assert [error["line"] for error in response.json()["errors"]] == [52, 72]
+    assert response.json()["imported"] == (120 if good_rows_only else 0)
+
+
+def test_a_row_the_database_refuses_is_reported_and_the_good_rows_go_in(enterprise_steward, crm, monkeypatch):
+    from django.db import DataError
+
+    real_create = imports.term_create
+
+    def refuse_one(**spec):
+        if spec["name"] == "Lead":
+            raise DataError('value too long for type character varying(150)\nCONTEXT: "Lead"')
+        return real_create(**spec)
+
+    monkeypatch.setattr(imports, "term_create", refuse_one)
+    data = HEADER + "Churn,crm,Lost.,,,\nLead,crm,A prospect.,,,\nMargin,crm,Profit.,,,\n"
+    result = imports.terms_import(actor=enterprise_steward, data=data, good_rows_only=True)
+    assert sorted(term.name for term in result.created) == ["Churn", "Margin"]
+    assert _lines(result)[3].startswith("the database refused this row (DataError: value too long")
+    assert "\n" not in _lines(result)[3]
+    Term.objects.all().delete()
+    result = imports.terms_import(actor=enterprise_steward, data=data)
+    assert result.imported == 0 and list(_lines(result)) == [3] and Term.objects.count() == 0

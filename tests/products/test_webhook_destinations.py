@@ -124,6 +124,7 @@ def test_the_setting_allows_private_receivers(dns, settings):
 
 def test_the_admin_names_the_url_field(client_for, admin_user):
     data = {"name": "iam", "url": "http://10.0.0.5/admin", "secret": "s", "active": "on", "event_kinds": "[]"}
+    data |= {"max_concurrency": 4, "timeout_seconds": 30}
     response = client_for(admin_user).post(reverse("admin:products_webhookendpoint_add"), data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors

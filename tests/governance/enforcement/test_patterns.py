@@ -212,7 +212,9 @@ def test_an_enforcement_chunk_meets_the_pattern_in_linear_time(evil_standard, ev
     run = enforcement_run_start(trigger="manual")
     Violation.objects.all().delete()
     naming_rule_time.clear()
-    checked = _door(lambda: enforcement_chunk(run.pk, [evil_named_draft.pk]), naming_rule_time)
+    chunk = run.chunks.get()
+    assert chunk.product_ids == [evil_named_draft.pk]
+    checked = _door(lambda: enforcement_chunk(chunk.pk), naming_rule_time)
     assert checked == 1
     violation = Violation.objects.get(product=evil_named_draft, rule_key="STD-042")
     assert f"must match {EVIL}" in violation.message

@@ -2,6 +2,7 @@
 the warehouse (a role per grantee, a masked view, GRANT on approval, REVOKE on revocation)."""
 
 import threading
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -161,6 +162,10 @@ def test_unreachable_warehouse_marks_the_grant_failed_and_the_sweep_retries(pg_p
     monkeypatch.setenv("MESH_T6ACC_WAREHOUSE_DSN", _dsn())
     from products.access.tasks import grants_sync_sweep_task
 
+    assert grants_sync_sweep_task.delay().get() == 0  # it waits out its backoff first
+    AccessGrant.objects.filter(pk=grant.pk).update(
+        provisioning_retry_at=grant.provisioning_retry_at - timedelta(hours=1)
+    )
     assert grants_sync_sweep_task.delay().get() == 1
     grant.refresh_from_db()
     assert grant.provisioning_state == "provisioned" and grant.provisioning_error == ""

@@ -1,22 +1,20 @@
 """Signed webhooks from the outbox: nothing is lost while the receiver is down, each event id arrives once, and
 the signature verifies. The clock is passed in; no sleeps."""
 
-import json
-import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from products.access import services as access_services
-from products.models import OutboxEvent
-from products.webhooks import outbox_deliver_due, signature_valid
+from products.models import OutboxEvent, webhook_secret_new
+from products.webhooks import delivery_headers, outbox_deliver_due
 from tests import factories
 from tests.products.access.support import grant_for
+from tests.products.webhook_receiver import Receiver, free_port
 
-SECRET = "whsec-test"
+SECRET = webhook_secret_new()
 
 
 @pytest.fixture(autouse=True)
@@ -25,53 +23,9 @@ def local_receivers_allowed(settings):
     settings.MESH_WEBHOOK_ALLOW_PRIVATE = True
 
 
-class Receiver:
-    """A tiny webhook receiver on 127.0.0.1 that checks signatures, dedups by event id and counts deliveries."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.deliveries: dict[str, int] = {}
-        self.bad_signatures = 0
-        self.server = None
-
-    def start(self):
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if not signature_valid(SECRET, body, self.headers.get("X-Mesh-Signature", "")):
-                    receiver.bad_signatures += 1
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                event_id = self.headers["X-Mesh-Event-Id"]
-                assert json.loads(body)["id"] == event_id
-                receiver.deliveries[event_id] = receiver.deliveries.get(event_id, 0) + 1
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.django_db
 def test_delivery_survives_the_receiver_being_down(analyst, owner, internal_port, django_capture_on_commit_callbacks):
-    port_number = _free_port()
+    port_number = free_port()
     factories.WebhookEndpointFactory(url=f"http://127.0.0.1:{port_number}/hooks", secret=SECRET)
     users = [analyst] + [factories.UserFactory(username=f"user{n}") for n in range(3)]
     with django_capture_on_commit_callbacks(execute=True):  # delivery attempts run now: the receiver is down
@@ -85,7 +39,7 @@ def test_delivery_survives_the_receiver_being_down(analyst, owner, internal_port
     t0 = timezone.now()
     assert outbox_deliver_due(now=t0 + timedelta(seconds=40)) == 0  # second attempt: still down
     assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {2}
-    receiver = Receiver(port_number)
+    receiver = Receiver(port_number, SECRET)
     receiver.start()
     try:
         assert outbox_deliver_due(now=t0 + timedelta(seconds=41)) == 0  # backoff: nothing due yet
@@ -94,7 +48,7 @@ def test_delivery_survives_the_receiver_being_down(analyst, owner, internal_port
     finally:
         receiver.stop()
     assert receiver.bad_signatures == 0
-    assert receiver.deliveries == {str(event.event_id): 1 for event in events}
+    assert receiver.arrivals == {str(event.event_id): 1 for event in events}
     assert OutboxEvent.objects.filter(delivered_at=None).count() == 0
 
 
@@ -109,10 +63,23 @@ def test_provisioning_twice_writes_no_second_event(analyst, owner, internal_port
     assert OutboxEvent.objects.count() == 1
 
 
-def test_signature_rejects_a_tampered_body():
-    from products.webhooks import signature_header
+def test_signature_verifies_with_standard_webhooks_and_rejects_a_tampered_body():
+    event = OutboxEvent(event_id="8f2a1c7e-4f59-4b43-9ac1-d3d7e3b0a111", kind="grant.provisioned")
+    body = b'{"a": 1}'
+    headers = delivery_headers(event, SECRET, body)
+    assert headers["webhook-id"] == "8f2a1c7e-4f59-4b43-9ac1-d3d7e3b0a111"
+    assert headers["webhook-signature"].startswith("v1,")
+    assert Webhook(SECRET).verify(body, headers) == {"a": 1}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(b'{"a": 2}', headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(webhook_secret_new()).verify(body, headers)
+    stale = delivery_headers(event, SECRET, body, at=timezone.now().timestamp() - 600)
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        Webhook(SECRET).verify(body, stale)
 
-    header = signature_header(SECRET, b'{"a": 1}', 1_700_000_000)
-    assert signature_valid(SECRET, b'{"a": 1}', header)
-    assert not signature_valid(SECRET, b'{"a": 2}', header)
-    assert not signature_valid("other", b'{"a": 1}', header)
+
+def test_a_secret_from_before_signs_with_its_raw_bytes():
+    event = OutboxEvent(event_id="8f2a1c7e-4f59-4b43-9ac1-d3d7e3b0a112", kind="grant.provisioned")
+    headers = delivery_headers(event, "change-me", b"{}")
+    assert Webhook(b"change-me").verify(b"{}", headers) == {}

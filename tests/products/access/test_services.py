@@ -192,3 +192,32 @@ def test_pending_requests_are_reminded_once_then_expire(analyst, owner, approver
     }
     assert AccessRequest.objects.get(pk=access_request.pk).status == "expired"
     assert Notification.objects.filter(kind="access.reminder").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_failing_grant_is_retried_with_backoff_and_audited_once_per_streak(
+    analyst, owner, internal_port, monkeypatch
+):
+    from products.access.provisioning import ProvisioningError
+
+    access = access_services
+
+    def broken(port):
+        raise ProvisioningError("the warehouse refused: permission denied")
+
+    monkeypatch.setattr(access, "provisioners_for", broken)
+    grant = grant_for(analyst, internal_port, approvers=[owner])
+    t0 = timezone.now()
+    assert access.grant_provisioning_sync(grant.pk, now=t0) == "failed"
+    assert not access.grants_needing_sync(now=t0 + timedelta(seconds=59)).filter(pk=grant.pk).exists()
+    assert access.grants_needing_sync(now=t0 + timedelta(minutes=1)).filter(pk=grant.pk).exists()
+    access.grant_provisioning_sync(grant.pk, now=t0 + timedelta(minutes=1))
+    grant.refresh_from_db()
+    assert grant.provisioning_attempts == 2
+    assert grant.provisioning_retry_at == t0 + timedelta(minutes=3)  # 1 minute, then 2
+    assert AuditEvent.objects.filter(action="grant.provisioning_failed", target_id=str(grant.pk)).count() == 1
+
+    monkeypatch.undo()
+    assert access.grant_provisioning_sync(grant.pk, now=t0 + timedelta(minutes=3)) == "provisioned"
+    grant.refresh_from_db()
+    assert (grant.provisioning_attempts, grant.provisioning_retry_at) == (0, None)

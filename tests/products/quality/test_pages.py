@@ -217,3 +217,11 @@ def test_api_run_and_progress(api_for, owner, analyst, product):
     assert response.status_code == 202
     run_id = response.json()["id"]
     assert api_for(analyst).get(f"/api/v1/quality-runs/{run_id}/").json()["total"] == 1
+
+
+def test_a_second_api_start_returns_the_run_already_going(api_for, owner, product):
+    factories.QualityCheckFactory(product=product)
+    first = api_for(owner).post("/api/v1/quality-runs/", {"product": product.pk}, format="json")
+    again = api_for(owner).post("/api/v1/quality-runs/", {"product": product.pk}, format="json")
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json()["id"] == first.json()["id"]
