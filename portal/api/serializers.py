@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from portal.api.fields import StrictCharField
+from portal.api.fields import StrictBooleanField, StrictCharField
 from portal.models import ApiToken
 from portal.services import API_TOKEN_DEFAULT_LIFETIME, API_TOKEN_LIFETIMES
 
@@ -36,7 +36,7 @@ class ApiTokenCreateSerializer(serializers.Serializer):
     expires_in_days = serializers.ChoiceField(
         choices=LIFETIME_CHOICES, allow_null=True, default=API_TOKEN_DEFAULT_LIFETIME, help_text=LIFETIME_HELP
     )
-    read_only = serializers.BooleanField(
+    read_only = StrictBooleanField(
         default=False,
         help_text="A token that only reads: the API refuses its writing calls (403) and the MCP server offers it "
         "no writing tool.",

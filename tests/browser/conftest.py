@@ -5,9 +5,11 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium driven by Playwright; no browser is downloaded."""
+    """Debian's Chromium driven by Playwright; no browser is downloaded. Per module: Playwright's event loop runs
+    in the test thread while it is open, and async views (readiness, MCP) called through the test client after a
+    browser module must find no loop there."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -45,7 +45,10 @@ def test_api_post_with_a_token_needs_no_csrf_token(owner, product, api_token_for
 
 
 def test_api_defaults_to_authenticated_and_paginates_with_a_cap():
-    assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == ["rest_framework.permissions.IsAuthenticated"]
+    assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.permissions.TokenScopeAllows",
+    ]
     assert settings.REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] == "portal.api.pagination.PagePagination"
     from portal.api.pagination import PagePagination
 

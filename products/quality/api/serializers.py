@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from portal.api.fields import StrictBooleanField
 from products.api.fields import ProductField
 from products.quality.models import CheckRun, Incident, QualityCheck
 
@@ -66,7 +67,7 @@ class CheckRunSerializer(serializers.ModelSerializer):
 
 class PushedResultSerializer(serializers.Serializer):
     check = serializers.CharField(max_length=120)
-    passed = serializers.BooleanField(required=False)
+    passed = StrictBooleanField(required=False)
     state = serializers.ChoiceField(choices=["passed", "failed", "error"], required=False)
     observed_value = serializers.FloatField(required=False, allow_null=True)
     message = serializers.CharField(required=False, allow_blank=True, max_length=4000)
