@@ -2,6 +2,7 @@ import django_filters
 
 from glossary.models import Term
 from glossary.search import search_filter
+from portal.filters import NO_MATCH, RowChoiceFilter
 from products.models import Domain
 
 ENTERPRISE = "enterprise"
@@ -15,7 +16,7 @@ class TermFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    domain = django_filters.ChoiceFilter(method="filter_domain", label="Domain", empty_label="All domains")
+    domain = RowChoiceFilter(method="filter_domain", label="Domain", empty_label="All domains")
     status = django_filters.ChoiceFilter(choices=Term.Status.choices, empty_label="Any status")
     letter = django_filters.CharFilter(method="filter_letter", label="Letter", max_length=1)
 
@@ -34,6 +35,8 @@ class TermFilter(django_filters.FilterSet):
         return queryset  # applied last in filter_queryset, so its relevance order stands
 
     def filter_domain(self, queryset, name, value):
+        if value is NO_MATCH:
+            return queryset.none()
         if value == ENTERPRISE:
             return queryset.filter(domain__isnull=True)
         return queryset.filter(domain__slug=value)

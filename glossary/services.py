@@ -30,7 +30,7 @@ from glossary.models import (
 from governance import services as governance_services
 from governance.models import Proposal
 from governance.permissions import councils_user_may_propose_in
-from portal.errors import DomainError, TransitionNotAllowed, require
+from portal.errors import AlreadyExists, DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify
 from products.models import DataProduct, Domain, SchemaField
 
@@ -80,7 +80,7 @@ def _check_name_free(name: str, domain: Domain | None, exclude_pk=None) -> None:
     clash = Term.objects.filter(slug=slug, domain=domain).exclude(pk=exclude_pk)
     if clash.exists():
         where = f"the {domain} domain" if domain else "the enterprise-wide glossary"
-        raise DomainError(f"A term named “{name}” already exists in {where}.", field="name")
+        raise AlreadyExists(f"A term named “{name}” already exists in {where}.", field="name")
 
 
 def _validate_text(name: str, definition: str) -> None:
@@ -123,7 +123,7 @@ def term_create(
         with transaction.atomic():
             term.save()
     except IntegrityError as exc:
-        raise DomainError(f"A term named “{name}” already exists there.", field="name") from exc
+        raise AlreadyExists(f"A term named “{name}” already exists there.", field="name") from exc
     _aliases_set(term, synonyms, abbreviations)
     audit_record(actor=actor, action="term.create", target=term, to_state=term.status)
     return term

@@ -1,6 +1,7 @@
 import django_filters
 
-from governance.models import Proposal, Standard, StandardKind
+from governance.models import Council, Proposal, Standard, StandardKind
+from portal.filters import RowFilter
 
 
 class ProposalFilter(django_filters.FilterSet):
@@ -8,6 +9,7 @@ class ProposalFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=Proposal.Status.choices, empty_label="Any status")
     kind = django_filters.ChoiceFilter(choices=Proposal.Kind.choices, empty_label="Any kind")
+    council = RowFilter(queryset=Council.objects.all(), empty_label="Any council")
 
     class Meta:
         model = Proposal

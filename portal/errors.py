@@ -14,6 +14,13 @@ class DomainError(Exception):
         self.code = code
 
 
+class AlreadyExists(DomainError):
+    """A name or key already taken: the API answers 409 Conflict, forms attach it to the field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message, field=field, code="already_exists")
+
+
 class TransitionNotAllowed(DomainError):
     def __init__(self, message: str) -> None:
         super().__init__(message, field="status", code="transition_not_allowed")

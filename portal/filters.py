@@ -33,6 +33,57 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class _NoMatch:
+    """The cleaned value of a filter naming a row that does not exist: it matches nothing."""
+
+    def __repr__(self) -> str:
+        return "NO_MATCH"
+
+
+NO_MATCH = _NoMatch()
+
+
+class _UnknownChoiceMatchesNothing:
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) != "invalid_choice":
+                raise
+            return NO_MATCH
+
+
+class _ModelChoiceField(_UnknownChoiceMatchesNothing, django_filters.fields.ModelChoiceField):
+    pass
+
+
+class _ChoiceField(_UnknownChoiceMatchesNothing, django_filters.fields.ChoiceField):
+    pass
+
+
+@extend_schema_field({"type": "string"})
+class RowFilter(django_filters.ModelChoiceFilter):
+    """A related row named by its slug, name or id: a name that matches no row (or a row the caller may not see)
+    gives an empty list, as a filter does, where django-filter's choice filter would answer a 400 and so tell
+    "missing" from "hidden"."""
+
+    field_class = _ModelChoiceField
+
+    def filter(self, qs, value):
+        return qs.none() if value is NO_MATCH else super().filter(qs, value)
+
+
+@extend_schema_field({"type": "string"})
+class RowChoiceFilter(django_filters.ChoiceFilter):
+    """``RowFilter`` for choices built from rows at request time: an unknown choice is ``NO_MATCH``, which the
+    filter's method answers with nothing."""
+
+    field_class = _ChoiceField
+
+    def filter(self, qs, value):
+        return qs.none() if value is NO_MATCH else super().filter(qs, value)
+
+
 class ScopedFilterSet(drf_filters.FilterSet):
     """Filters a relation by id without looking the object up: ``?product=`` naming a product the caller may not see
     answers exactly like one that does not exist (an empty list from the already visibility-scoped queryset), where

@@ -1,5 +1,6 @@
 import django_filters
 
+from portal.filters import RowFilter
 from products.models import Classification, DataProduct, Domain, Tag, Team
 from products.search import search_filter
 
@@ -8,16 +9,12 @@ class ProductFilter(django_filters.FilterSet):
     """Catalog filters, shared by the catalog page and ``GET /api/v1/products/``."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    domain = django_filters.ModelChoiceFilter(
-        queryset=Domain.objects.all(), to_field_name="slug", empty_label="All domains"
-    )
-    team = django_filters.ModelChoiceFilter(
+    domain = RowFilter(queryset=Domain.objects.all(), to_field_name="slug", empty_label="All domains")
+    team = RowFilter(
         queryset=Team.objects.all(), to_field_name="slug", field_name="owner_team", empty_label="All teams"
     )
     status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices, empty_label="Any status")
-    tag = django_filters.ModelChoiceFilter(
-        queryset=Tag.objects.all(), to_field_name="name", field_name="tags", empty_label="Any tag"
-    )
+    tag = RowFilter(queryset=Tag.objects.all(), to_field_name="name", field_name="tags", empty_label="Any tag")
     classification = django_filters.ChoiceFilter(choices=Classification.choices, empty_label="Any classification")
     urn = django_filters.CharFilter(field_name="urn")
 

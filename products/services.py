@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from portal.errors import DomainError, TransitionNotAllowed, require
+from portal.errors import AlreadyExists, DomainError, TransitionNotAllowed, require
 from portal.services import audit_record
 from products import permissions
 from products.models import (
@@ -71,7 +71,7 @@ def _tags_from_names(names: Iterable[str]) -> list[Tag]:
 def product_create(*, actor, team: Team, slug: str, tags: Iterable[str] = (), **data) -> DataProduct:
     require(permissions.can_create_product_for(actor, team), "You can only create products for your own teams.")
     if DataProduct.objects.filter(domain=team.domain, slug=slug).exists():
-        raise DomainError(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug")
+        raise AlreadyExists(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug")
     unknown = set(data) - set(PRODUCT_EDITABLE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown product fields: {', '.join(sorted(unknown))}.")
@@ -81,7 +81,7 @@ def product_create(*, actor, team: Team, slug: str, tags: Iterable[str] = (), **
         with transaction.atomic():
             product.save()
     except IntegrityError as exc:
-        raise DomainError(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug") from exc
+        raise AlreadyExists(f"A product with slug “{slug}” already exists in {team.domain}.", field="slug") from exc
     product.tags.set(_tags_from_names(tags))
     permissions.product_permissions_grant(product, team)
     audit_record(actor=actor, action="product.create", target=product, to_state=product.status)

@@ -10,6 +10,11 @@ from products.permissions import product_editable_q
 
 
 @extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "string", "maxLength": 150, "pattern": "^[^\\u0000]*[^\\W_][^\\u0000]*$"})
+class TermNameField(serializers.CharField):
+    """A term's name: the service refuses one without a letter or digit, and the schema says so."""
+
+
 class VisibleTermField(serializers.PrimaryKeyRelatedField):
     """A term reference limited to the terms the caller may see (optionally only approved ones)."""
 
@@ -52,6 +57,7 @@ class OptionalDomainField(serializers.SlugRelatedField):
 
 
 class TermSerializer(serializers.ModelSerializer):
+    name = TermNameField(max_length=150)
     domain = OptionalDomainField(slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True)
     synonyms = AliasListField(kind=TermAlias.Kind.SYNONYM)
     abbreviations = AliasListField(kind=TermAlias.Kind.ABBREVIATION)

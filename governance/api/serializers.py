@@ -4,6 +4,7 @@ from governance import permissions, selectors
 from governance.models import Council, Proposal, Seat, Standard, Vote
 from governance.rules import rule_validate
 from governance.tally import tally_compute
+from portal.api.fields import JSONObjectField
 from portal.errors import DomainError
 
 
@@ -45,8 +46,8 @@ class ProposalSerializer(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     target_standard = TargetStandardField(required=False, allow_null=True)
     tally = serializers.SerializerMethodField()
-    rule = serializers.JSONField(required=False)
-    payload = serializers.JSONField(required=False)
+    rule = JSONObjectField(required=False)
+    payload = JSONObjectField(required=False)
 
     class Meta:
         model = Proposal

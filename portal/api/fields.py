@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -14,11 +15,26 @@ class StrictCharField(serializers.CharField):
 
 class StrictBooleanField(serializers.BooleanField):
     """A JSON ``true`` or ``false``: the strings and numbers DRF would read as booleans are refused, as the schema
-    says."""
+    says. A form-encoded body (the serializer's context says ``form_encoded``) gives ``true`` or ``false`` as text."""
 
     default_error_messages = {"not_a_boolean": "Must be true or false."}
 
     def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("not_a_boolean")
-        return data
+        if isinstance(data, bool):
+            return data
+        if self.context.get("form_encoded") and data in ("true", "false"):
+            return data == "true"
+        self.fail("not_a_boolean")
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """A JSON object (``{...}``): null, lists and scalars are refused naming the field, as the schema says."""
+
+    default_error_messages = {"not_an_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_an_object")
+        return value

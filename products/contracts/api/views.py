@@ -24,7 +24,7 @@ from products.contracts.api.serializers import (
 from products.contracts.changes import schema_diff
 from products.contracts.export import port_documents
 from products.contracts.models import DriftFinding, SchemaVersion
-from products.models import OutputPort
+from products.models import SEMVER_RE, OutputPort
 
 
 class SchemaVersionFilter(ScopedFilterSet):
@@ -69,8 +69,18 @@ class SchemaVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("old", int, required=True, description="The earlier version's id"),
-            OpenApiParameter("new", int, required=True, description="The later version's id"),
+            OpenApiParameter(
+                "old",
+                {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+                required=True,
+                description="The earlier version's id",
+            ),
+            OpenApiParameter(
+                "new",
+                {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+                required=True,
+                description="The later version's id",
+            ),
         ],
         responses=DiffSerializer,
     )
@@ -85,7 +95,7 @@ class SchemaVersionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         versions = {version.pk: version for version in self.get_queryset().filter(pk__in=ids.values())}
         missing = [name for name, pk in ids.items() if pk not in versions]
         if missing:
-            raise ValidationError({name: ["No such version."] for name in missing})
+            raise ValidationError({name: ["No such version."] for name in missing}, code="does_not_exist")
         old, new = versions[ids["old"]], versions[ids["new"]]
         changes = [change.as_dict() for change in schema_diff(old.schema, new.schema)]
         return Response(DiffSerializer({"old": old, "new": new, "changes": changes}).data)
@@ -146,6 +156,22 @@ ODCS_DOCUMENT = OpenApiResponse(
 )
 
 
+# What the portal needs of a contract beyond the standard's schema (checked by ``odcs.contract_read``): a semantic
+# version and exactly one schema object, the port it describes.
+CONTRACT_REQUEST = {
+    "type": "object",
+    "description": "An ODCS v3 document describing one output port (or a list of them); see the standard's schema.",
+    "required": ["apiVersion", "kind", "id", "version", "schema"],
+    "properties": {
+        "apiVersion": {"type": "string", "enum": ["v3.2.0", "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0"]},
+        "kind": {"type": "string", "enum": ["DataContract"]},
+        "id": {"type": "string", "minLength": 1},
+        "version": {"type": "string", "pattern": SEMVER_RE.pattern},
+        "schema": {"type": "array", "minItems": 1, "maxItems": 1, "items": {"type": "object", "required": ["name"]}},
+    },
+}
+
+
 class ContractYAMLParser(BaseParser):
     """An ODCS contract as YAML (``Content-Type: application/yaml``): read by ``odcs.contracts_load``."""
 
@@ -191,7 +217,7 @@ class ContractViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request={
-            "application/json": OpenApiTypes.OBJECT,
+            "application/json": CONTRACT_REQUEST,
             "application/yaml": OpenApiTypes.STR,
         },
         parameters=[

@@ -1,3 +1,5 @@
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from portal.api.fields import StrictBooleanField
@@ -82,7 +84,7 @@ class PushedResultSerializer(serializers.Serializer):
 
 
 class QualityResultsPushSerializer(serializers.Serializer):
-    results = PushedResultSerializer(many=True, allow_empty=False, max_length=500)
+    results = serializers.ListField(child=PushedResultSerializer(), min_length=1, max_length=500)
 
 
 class SlaMetricSerializer(serializers.Serializer):
@@ -108,7 +110,18 @@ class SlaMetricSerializer(serializers.Serializer):
     window_days = serializers.IntegerField()
 
 
+@extend_schema_serializer(many=False)  # the answer of a "list" route, but one object
 class ProductSlaSerializer(serializers.Serializer):
     product = serializers.CharField(help_text="The product's URN.")
     window_days = serializers.IntegerField()
     metrics = SlaMetricSerializer(many=True)
+
+
+class PushedResultSchema(OpenApiSerializerExtension):
+    """The schema of a pushed result says what ``PushedResultSerializer.validate`` asks: ``passed`` or ``state``."""
+
+    target_class = PushedResultSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "anyOf": [{"required": ["passed"]}, {"required": ["state"]}]}
