@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -114,6 +114,8 @@ class OutputPortAdmin(ServiceSaveMixin, admin.ModelAdmin):
             **data,
         )
         form.instance.pk = port.pk
+        if port.schema_deferred:
+            messages.info(request, port.schema_deferred["message"])
         for formset in formsets:  # the admin's change message reads these; the service saved the columns
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 

@@ -132,7 +132,10 @@ def _port_editor(request, product: DataProduct, port: OutputPort | None):
         except DomainError as error:
             attach_domain_error(form, error)
         else:
-            messages.success(request, f"Port {port.name} saved with {port.fields.count()} fields.")
+            if port.schema_deferred:
+                messages.info(request, f"Port {port.name} saved. {port.schema_deferred['message']}")
+            else:
+                messages.success(request, f"Port {port.name} saved with {port.fields.count()} fields.")
             return redirect(product.get_absolute_url() + "#schema")
     return render(
         request,
