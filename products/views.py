@@ -80,6 +80,7 @@ def product_detail(request, domain: str, slug: str):
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
         "ending_inputs": selectors.inputs_ending(user=request.user, product=product),
+        "ending_input_ports": selectors.input_ports_ending(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
 
