@@ -193,9 +193,7 @@ def _admin_form(product, port):
 
 
 @pytest.mark.django_db
-def test_admin_refuses_then_accepts_with_a_major_at_once_when_nobody_consumes(
-    client_for, admin_user, product, port
-):
+def test_admin_refuses_then_accepts_with_a_major_at_once_when_nobody_consumes(client_for, admin_user, product, port):
     form = _admin_form(product, port)
     client = client_for(admin_user)
     url = f"/admin/products/outputport/{port.pk}/change/"
