@@ -76,10 +76,13 @@ def port_successor_publish(
         if not fields:
             raise DomainError("A successor port needs its columns.", field="fields")
         sunset = sunset_check(sunset_at, now=now)
+        name = name.strip()
+        if OutputPort.objects.filter(product=product, name=name).exists():
+            raise DomainError(f"This product already has a port named “{name}”.", field="name")
         successor = catalog.port_save(
             actor=actor,
             product=product,
-            name=name.strip(),
+            name=name,
             kind=old.kind,
             warehouse=old.warehouse,
             version=version,
