@@ -3,6 +3,7 @@ major version) of the same product, and the old port is deprecated with a sunset
 Consumers of the old port are told once; when the sunset passes a job retires the old port (its grants are
 revoked and deprovisioned, its previews and exports stop, pending requests are refused)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from portal.errors import DomainError, require
 from portal.services import audit_record
 from products import services as catalog
 from products.contracts import permissions
+from products.contracts.models import SchemaVersion
 from products.contracts.services import NOT_YOURS, consumers_of, consumers_tell, sunset_check
 from products.models import DataProduct, OutputPort
 from products.signals import port_retired
@@ -79,18 +81,26 @@ def port_successor_publish(
         name = name.strip()
         if OutputPort.objects.filter(product=product, name=name).exists():
             raise DomainError(f"This product already has a port named “{name}”.", field="name")
-        successor = catalog.port_save(
-            actor=actor,
-            product=product,
-            name=name,
-            kind=old.kind,
-            warehouse=old.warehouse,
-            version=version,
-            location=old.location if location is None else location,
-            description=old.description if description is None else description,
-            table=old.table if table is None else table,
-            fields=fields,
-        )
+        if old.schema_versions.filter(status=SchemaVersion.Status.SCHEDULED).exists():
+            raise DomainError(
+                f"Port {old.name} has a change waiting for its date; cancel it before publishing a new port.",
+                field="port",
+            )
+        try:
+            successor = catalog.port_save(
+                actor=actor,
+                product=product,
+                name=name,
+                kind=old.kind,
+                warehouse=old.warehouse,
+                version=version,
+                location=old.location if location is None else location,
+                description=old.description if description is None else description,
+                table=old.table if table is None else table,
+                fields=fields,
+            )
+        except ValidationError as error:  # a name or column the model refuses: a form error, never a 500
+            raise _as_domain_error(error) from None
         old.successor, old.sunset_at = successor, sunset
         old.save(update_fields=["successor", "sunset_at"])
         audit_record(
@@ -122,6 +132,13 @@ def port_successor_publish(
             )
         )
     return successor
+
+
+def _as_domain_error(error: ValidationError) -> DomainError:
+    if not hasattr(error, "error_dict"):
+        return DomainError(" ".join(error.messages))
+    field, messages = next(iter(error.message_dict.items()))
+    return DomainError(" ".join(messages), field=None if field == "__all__" else field)
 
 
 def ports_retire_due(*, now=None) -> list[int]:

@@ -221,3 +221,25 @@ def test_the_sweep_task_retires_due_ports(owner, internal_port, django_capture_o
     assert OutputPort.objects.get(pk=internal_port.pk).retired_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert ports_retire_due_task.apply().get() == 0
+
+
+def test_a_name_the_model_refuses_is_a_form_error_on_every_path(client_for, api_for, owner, internal_port):
+    product = internal_port.product
+    url = reverse("products:port-successor", args=[product.domain.slug, product.slug, internal_port.pk])
+    form = {"name": "bad\nname", "version": "2.0.0", "fields-TOTAL_FORMS": "1", "fields-INITIAL_FORMS": "0"}
+    form |= {"fields-0-name": "customer_id", "fields-0-data_type": "string"}
+    assert client_for(owner).post(url, form).status_code == 200
+    body = {"port": internal_port.pk, "name": "bad\nname", "fields": V2}
+    assert api_for(owner).post("/api/v1/port-successors/", body, format="json").status_code == 400
+    assert OutputPort.objects.filter(product=product).count() == 1
+
+
+def test_a_port_with_a_change_waiting_is_not_superseded_until_it_is_cancelled(owner, internal_port):
+    from products.contracts import services as contracts
+
+    waiting = contracts.schema_change_schedule(actor=owner, port=internal_port, fields=V2, version="2.0.0")
+    with pytest.raises(DomainError) as refused:
+        successors.port_successor_publish(actor=owner, port=internal_port, name="contacts_v2", fields=V2)
+    assert refused.value.field == "port"
+    contracts.schema_change_cancel(actor=owner, version=waiting)
+    assert successors.port_successor_publish(actor=owner, port=internal_port, name="contacts_v2", fields=V2)
