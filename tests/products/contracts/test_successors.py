@@ -243,3 +243,19 @@ def test_a_port_with_a_change_waiting_is_not_superseded_until_it_is_cancelled(ow
     assert refused.value.field == "port"
     contracts.schema_change_cancel(actor=owner, version=waiting)
     assert successors.port_successor_publish(actor=owner, port=internal_port, name="contacts_v2", fields=V2)
+
+
+@pytest.mark.parametrize(
+    ("persona", "status", "created"),
+    [("anonymous", 302, False), ("owner", 302, False), ("staff", 200, False), ("admin_user", 302, True)],
+)
+def test_the_admin_view_per_persona(request, client, persona, status, created, internal_port):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    form = {"name": "contacts_v2", "version": "2.0.0", "fields-TOTAL_FORMS": "1", "fields-INITIAL_FORMS": "0"}
+    form |= {"fields-0-name": "customer_id", "fields-0-data_type": "string"}
+    answer = client.post(f"/admin/products/outputport/{internal_port.pk}/successor/", form)
+    assert answer.status_code == status
+    assert OutputPort.objects.filter(name="contacts_v2").exists() == created
+    if persona == "staff":  # global permissions do not make a team's port theirs
+        assert "You may not do this to this product." in answer.content.decode()
