@@ -81,6 +81,8 @@ def test_page_refuses_then_accepts_with_a_major_and_every_consumer_hears_once(
             elif value is not False:
                 rows[f"fields-{index}-{key}"] = value
     form = {"name": "customers", "kind": "table", "location": "", "description": "", **rows}
+    editor = client_for(owner).get(url).content.decode()
+    assert "This port has consumers: a breaking change" in editor and "publish it as a new" in editor
     refused = client_for(owner).post(url, {**form, "version": "1.0.0"})
     assert refused.status_code == 200 and "Breaking changes need a new major version" in refused.content.decode()
     assert SchemaVersion.objects.filter(port=port).count() == 1
