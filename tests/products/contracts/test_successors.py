@@ -13,6 +13,7 @@ from portal.errors import DomainError
 from portal.models import AuditEvent, Notification
 from products import services as catalog
 from products.access import services as access_services
+from products.access.models import AccessGrant
 from products.contracts import successors
 from products.contracts.models import SchemaVersion
 from products.models import OutboxEvent, OutputPort
@@ -259,3 +260,19 @@ def test_the_admin_view_per_persona(request, client, persona, status, created, i
     assert OutputPort.objects.filter(name="contacts_v2").exists() == created
     if persona == "staff":  # global permissions do not make a team's port theirs
         assert "You may not do this to this product." in answer.content.decode()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_retires_the_due_port_once(owner, analyst, internal_port, celery_worker_redis):
+    from products.contracts.tasks import ports_retire_due_task
+    from tests.celery_worker import wait_for
+
+    grant = grant_for(analyst, internal_port, approvers=[owner])
+    successors.port_successor_publish(actor=owner, port=internal_port, name="contacts_v2", fields=V2)
+    OutputPort.objects.filter(pk=internal_port.pk).update(sunset_at=timezone.now() - timedelta(seconds=1))
+    ports_retire_due_task.delay()
+    ports_retire_due_task.delay()  # twice: one effect
+    wait_for(lambda: OutputPort.objects.get(pk=internal_port.pk).retired_at is not None, timeout=30)
+    wait_for(lambda: AccessGrant.objects.get(pk=grant.pk).status == "revoked", timeout=30)
+    assert AuditEvent.objects.filter(action="port.retired").count() == 1
