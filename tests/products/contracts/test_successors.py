@@ -276,3 +276,22 @@ def test_a_real_worker_retires_the_due_port_once(owner, analyst, internal_port, 
     wait_for(lambda: OutputPort.objects.get(pk=internal_port.pk).retired_at is not None, timeout=30)
     wait_for(lambda: AccessGrant.objects.get(pk=grant.pk).status == "revoked", timeout=30)
     assert AuditEvent.objects.filter(action="port.retired").count() == 1
+
+
+def test_the_new_port_page_costs_the_same_at_any_width(client_for, owner, internal_port):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    product = internal_port.product
+    url = reverse("products:port-successor", args=[product.domain.slug, product.slug, internal_port.pk])
+    client = client_for(owner)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    narrow = count()
+    for index in range(30):
+        factories.SchemaFieldFactory(port=internal_port, name=f"extra_{index}", position=100 + index)
+    assert count() == narrow
