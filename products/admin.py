@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -89,9 +89,28 @@ class OutputPortAdmin(ServiceSaveMixin, admin.ModelAdmin):
     autocomplete_fields = ["product"]
     inlines = [SchemaFieldInline]
     fields = ["product", "name", "kind", "location", "version", "description", "warehouse", "table"]
+    fields += ["successor", "sunset_at", "retired_at", "supersede"]
+    readonly_fields = ["successor", "sunset_at", "retired_at", "supersede"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_urls(self):
+        from django.urls import path
+
+        from products.contracts.admin import port_successor_admin_view
+
+        view = self.admin_site.admin_view(
+            lambda request, object_id: port_successor_admin_view(self, request, object_id)
+        )
+        return [path("<path:object_id>/successor/", view, name="products_outputport_successor"), *super().get_urls()]
+
+    @admin.display(description="Breaking schema at once")
+    def supersede(self, obj):
+        if obj is None or obj.pk is None or obj.sunset_at:
+            return "—"
+        url = reverse("admin:products_outputport_successor", args=[obj.pk])
+        return format_html('<a href="{}">Publish as a new port</a> (this one stays until its sunset)', url)
 
     def save_model(self, request, obj, form, change):
         pass  # saved with its columns in save_related, through the service
@@ -114,6 +133,8 @@ class OutputPortAdmin(ServiceSaveMixin, admin.ModelAdmin):
             **data,
         )
         form.instance.pk = port.pk
+        if port.schema_deferred:
+            messages.info(request, port.schema_deferred["message"])
         for formset in formsets:  # the admin's change message reads these; the service saved the columns
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 

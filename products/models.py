@@ -249,6 +249,13 @@ class OutputPort(models.Model):
         validators=[table_name_validator],
         help_text="Table or view in the warehouse, schema-qualified on PostgreSQL (e.g. sales.bookings).",
     )
+    # A port superseded by a new major port: it lives until ``sunset_at``, then a job retires it (its grants are
+    # revoked and it serves nothing more).
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors", editable=False
+    )
+    sunset_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ProductRelatedQuerySet.as_manager()
 

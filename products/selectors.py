@@ -195,3 +195,15 @@ def inputs_ending(*, user, product: DataProduct) -> list[DataProduct]:
         .select_related("domain")
         .order_by("name", "pk")
     )
+
+
+def input_ports_ending(*, user, product: DataProduct) -> list[OutputPort]:
+    """The ports of products this one reads from that are superseded (deprecated until a sunset) or retired."""
+    return list(
+        OutputPort.objects.filter(
+            product__in=DataProduct.objects.visible_to(user).filter(outputs__product=product),
+            sunset_at__isnull=False,
+        )
+        .select_related("product__domain", "successor")
+        .order_by("product__name", "name", "pk")
+    )

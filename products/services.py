@@ -220,12 +220,15 @@ def port_save(
 
     ``actor`` None is the portal's own job (a scheduled schema change reaching its date). Contracts check the change
     (``port_schema_validate``: breaking changes need a major version, declassifications wait for review) and
-    record the version (``port_schema_changed``)."""
+    record the version (``port_schema_changed``); they may defer the schema change, which ``port.schema_deferred``
+    then describes (``{"version", "effective_at", "message"}``, else None)."""
     product = DataProduct.objects.select_for_update().get(pk=product.pk)
     if actor is not None:
         require(permissions.can_edit_product(actor, product), NOT_YOURS)
     if product.status == Status.RETIRED:
         raise DomainError("A retired product can no longer be edited.")
+    if port is not None and port.retired_at is not None:
+        raise DomainError("This port is retired; its successor carries the schema on.", field="port")
     creating = port is None
     port = port or OutputPort(product=product)
     if port.product_id != product.pk:
@@ -245,16 +248,21 @@ def port_save(
             raise DomainError(f"Field names must be unique in a port: {', '.join(duplicates)}.", field="fields")
     after = columns_after(before or [], fields) if fields is not None else before or []
     held: dict = {}
+    deferred = None
     for _receiver, answer in port_schema_validate.send(
         sender=OutputPort, port=port, actor=actor, before=before, after=after, previous_version=previous_version
     ):
         held.update((answer or {}).get("hold", {}))
+        deferred = deferred or (answer or {}).get("deferred")
     if held and fields is not None:
         for item in fields:
             if item["name"] in held:
                 item["classification"] = held[item["name"]]
     port.save()
-    if fields is not None:
+    # A receiver that took the schema change over (contracts scheduling a breaking change for the end of the
+    # notice period) leaves the columns as they are; the front doors tell the user what ``schema_deferred`` says.
+    port.schema_deferred = deferred
+    if fields is not None and deferred is None:
         with index_batch():
             _port_schema_replace(port, fields)
     stored = port_columns(port)

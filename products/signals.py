@@ -32,6 +32,10 @@ product_status_validate = Signal()
 # ``actor``, ``data``): the access package revokes grants on retirement, contracts tells consumers.
 product_status_changed = Signal()
 
+# Sent when a superseded port reaches its sunset and is retired, in the retiring transaction with the port row
+# locked (kwargs: ``port``, ``now``): the access package revokes its grants and rejects pending requests.
+port_retired = Signal()
+
 
 @receiver(post_save, sender=DataProduct)
 @receiver(post_delete, sender=DataProduct)

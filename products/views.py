@@ -80,6 +80,7 @@ def product_detail(request, domain: str, slug: str):
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
         "ending_inputs": selectors.inputs_ending(user=request.user, product=product),
+        "ending_input_ports": selectors.input_ports_ending(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
 
@@ -132,7 +133,10 @@ def _port_editor(request, product: DataProduct, port: OutputPort | None):
         except DomainError as error:
             attach_domain_error(form, error)
         else:
-            messages.success(request, f"Port {port.name} saved with {port.fields.count()} fields.")
+            if port.schema_deferred:
+                messages.info(request, f"Port {port.name} saved. {port.schema_deferred['message']}")
+            else:
+                messages.success(request, f"Port {port.name} saved with {port.fields.count()} fields.")
             return redirect(product.get_absolute_url() + "#schema")
     return render(
         request,

@@ -40,7 +40,16 @@ def get_contract(caller: Caller, *, domain: str, slug: str, port: str = "", page
     scheduled = versions.filter(status="scheduled").first()
     return {
         "product": product_ref(product),
-        "port": {"id": chosen.pk, "name": chosen.name, "kind": chosen.kind, "location": chosen.location},
+        "port": {
+            "id": chosen.pk,
+            "name": chosen.name,
+            "kind": chosen.kind,
+            "location": chosen.location,
+            # A port superseded by a new major port lives until its sunset, then is retired.
+            "sunset_at": when(chosen.sunset_at),
+            "successor": next((item.name for item in ports if item.pk == chosen.successor_id), None),
+            "retired_at": when(chosen.retired_at),
+        },
         "other_ports": [item.name for item in ports if item.pk != chosen.pk],
         "contract": {
             "version": chosen.version,

@@ -43,8 +43,9 @@ class PortGone(DomainError):
 
 def is_port_served(port) -> bool:
     """Whether the port's data is still served, whoever asks. A retired product's ports serve nothing: previews,
-    exports, the preview API, new requests and approvals all ask here (its grants were revoked on retirement)."""
-    return port.product.status != DataProduct.Status.RETIRED
+    exports, the preview API, new requests and approvals all ask here (its grants were revoked on retirement); so
+    does a port retired at its sunset after a successor port took over."""
+    return port.product.status != DataProduct.Status.RETIRED and port.retired_at is None
 
 
 def port_served_require(port) -> None:
@@ -52,6 +53,12 @@ def port_served_require(port) -> None:
     if is_port_served(port):
         return
     product = port.product
+    if port.retired_at is not None and product.status != DataProduct.Status.RETIRED:
+        successor = f" Use {port.successor.name} instead." if port.successor_id else ""
+        raise PortGone(
+            f"{product.name} / {port.name} was retired on {timezone.localdate(port.retired_at):%Y-%m-%d}; its data "
+            f"is no longer served.{successor}"
+        )
     retired_at = (
         AuditEvent.objects.filter(
             target_type=DataProduct._meta.label_lower, target_id=str(product.pk), action="product.retired"

@@ -406,8 +406,12 @@ def _revoke(grant: AccessGrant, *, actor, reason: str, now) -> None:
 RETIRED_REASON = "The product was retired."
 
 
-def product_access_end(*, product: DataProduct, now=None) -> dict:
-    """A retired product serves no data (``permissions.is_port_served``), so nobody keeps access to it.
+PORT_RETIRED_REASON = "The port was retired at its sunset; its successor serves the data."
+
+
+def product_access_end(*, product: DataProduct, port: OutputPort | None = None, now=None) -> dict:
+    """A retired product serves no data (``permissions.is_port_served``), so nobody keeps access to it; the same
+    for one retired port (``port``) of a product that lives on.
 
     Runs inside the retirement's transaction (``products.access.receivers``), the product row locked:
     1. every active grant on its ports is revoked by the portal, as any revoke: the warehouse REVOKE and the webhook
@@ -415,25 +419,27 @@ def product_access_end(*, product: DataProduct, now=None) -> dict:
     2. every pending request on its ports is rejected by the portal with a note.
     Each grantee and requester is told once. Running it again finds nothing left to end."""
     now = now or timezone.now()
+    scope = {"port__product": product} if port is None else {"port": port}
+    reason = RETIRED_REASON if port is None else PORT_RETIRED_REASON
     grants = (
         AccessGrant.objects.select_for_update(of=("self",))
         .select_related("port__product")
-        .filter(port__product=product, status=GrantStatus.ACTIVE)
+        .filter(**scope, status=GrantStatus.ACTIVE)
         .order_by("pk")
     )
     revoked = 0
     for grant in grants:
-        _revoke(grant, actor=None, reason=RETIRED_REASON, now=now)
+        _revoke(grant, actor=None, reason=reason, now=now)
         revoked += 1
     pending = (
         AccessRequest.objects.select_for_update(of=("self",))
         .select_related("port__product")
-        .filter(port__product=product, status=RequestStatus.PENDING)
+        .filter(**scope, status=RequestStatus.PENDING)
         .order_by("pk")
     )
     rejected = 0
     for access_request in pending:
-        _reject(access_request, actor=None, note=f"{RETIRED_REASON} Its data is no longer served.", now=now)
+        _reject(access_request, actor=None, note=f"{reason} Its data is no longer served.", now=now)
         rejected += 1
     return {"revoked": revoked, "rejected": rejected}
 

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import StrictCharField
@@ -49,14 +50,32 @@ class SchemaFieldSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
+class ScheduledChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The waiting schema version's id (see /schema-versions/).")
+    version = serializers.CharField()
+    effective_at = serializers.DateTimeField()
+    message = serializers.CharField()
+
+
 class OutputPortSerializer(serializers.ModelSerializer):
     product = ProductField(scope="edit")
     fields = SchemaFieldSerializer(many=True, required=False)
+    scheduled_change = serializers.SerializerMethodField(
+        help_text="In the answer to a write whose breaking change waits for the notice period (the port has "
+        "consumers): the change and the date it takes effect. The port keeps its version and columns until then."
+    )
 
     class Meta:
         model = OutputPort
         fields = ["id", "product", "name", "kind", "location", "version", "description", "fields"]
+        fields += ["successor", "sunset_at", "retired_at", "scheduled_change"]
+        read_only_fields = ["successor", "sunset_at", "retired_at"]
         validators = []
+
+    @extend_schema_field(ScheduledChangeSerializer(allow_null=True))
+    def get_scheduled_change(self, port) -> dict | None:
+        deferred = getattr(port, "schema_deferred", None)
+        return ScheduledChangeSerializer(deferred).data if deferred else None
 
     def validate(self, attrs):
         if self.instance is not None and "product" in attrs and attrs["product"].pk != self.instance.product_id:

@@ -1,7 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from portal.admin_tools import run_per_row
-from products.contracts import drift_runs, services
+from portal.errors import DomainError
+from portal.forms import attach_domain_error
+from products import services as catalog
+from products.contracts import drift_runs, services, successors
+from products.contracts.forms import SuccessorForm
 from products.contracts.models import (
     Declassification,
     DriftFinding,
@@ -10,6 +18,7 @@ from products.contracts.models import (
     PortDriftState,
     SchemaVersion,
 )
+from products.forms import SchemaFieldFormSet, schema_rows
 
 
 @admin.register(SchemaVersion)
@@ -149,3 +158,42 @@ class DriftFindingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return request.method == "GET" and super().has_change_permission(request, obj)
+
+
+def port_successor_admin_view(model_admin, request, object_id):
+    """The port admin's "Publish as a new port": the same service as the page and the API."""
+    port = model_admin.get_queryset(request).filter(pk=object_id).select_related("product").first()
+    if port is None:
+        raise Http404("No such port.")
+    if not model_admin.has_change_permission(request, port):
+        raise PermissionDenied
+    form = SuccessorForm(request.POST or None, initial=successors.successor_defaults(port))
+    formset = SchemaFieldFormSet(request.POST or None, initial=catalog.port_columns(port), prefix="fields")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            successor = successors.port_successor_publish(
+                actor=request.user, port=port, fields=schema_rows(formset), **form.cleaned_data
+            )
+        except (DomainError, PermissionDenied) as error:
+            if isinstance(error, DomainError):
+                attach_domain_error(form, error)
+            else:
+                form.add_error(None, "You may not do this to this product.")
+        else:
+            port.refresh_from_db()
+            model_admin.message_user(
+                request,
+                f"{successor.name} v{successor.version} is published; {port.name} is deprecated until "
+                f"{port.sunset_at:%Y-%m-%d} and its consumers have been told.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:products_outputport_change", args=[successor.pk]))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Publish {port.name}'s new schema as a new port",
+        "opts": model_admin.model._meta,
+        "original": port,
+        "form": form,
+        "formset": formset,
+    }
+    return TemplateResponse(request, "admin/products/outputport/successor.html", context)

@@ -1,11 +1,13 @@
 """Demo contracts: every port starts its history; Customer 360's port has three versions and a declassification
 waiting for review, Bookings has a breaking change waiting for its notice period, and the legacy bookings extract
-is deprecated with a sunset date. Products declare a retention; the demo warehouse's tables are checked for drift
+is deprecated with a sunset date. Inventory Levels published its breaking change as a new port, stock_on_hand_v2,
+and the old stock_on_hand is deprecated until its sunset (Demand Forecast, downstream, shows the warning). Products
+declare a retention; the demo warehouse's tables are checked for drift
 (Customer 360's e-mail column was made required in its contract, while the table still accepts nulls). Safe to run
 again."""
 
 from products import services as catalog
-from products.contracts import drift_runs, services
+from products.contracts import drift_runs, services, successors
 from products.contracts.models import Declassification, DriftRun, SchemaVersion
 from products.models import DataProduct, OutputPort, SchemaField, Warehouse
 
@@ -21,6 +23,7 @@ def seed(users: dict) -> None:
     _customer_360_history(users["carla"])
     _bookings_breaking_change(users["sam"])
     _legacy_extract_deprecated()
+    _stock_port_superseded(users["ivan"])
     for slug, days in RETENTION_DAYS.items():
         DataProduct.objects.filter(slug=slug, retention_days=None).update(retention_days=days)
     _drift_checked()
@@ -79,3 +82,23 @@ def _legacy_extract_deprecated() -> None:
     product = DataProduct.objects.get(slug="bookings-daily-extract")
     if product.status == DataProduct.Status.PUBLISHED:
         catalog.product_deprecate(actor=None, product=product, comment="Replaced by Bookings (order_lines).")
+
+
+def _stock_port_superseded(owner) -> None:
+    port = OutputPort.objects.get(product__slug="inventory-levels", name="stock_on_hand")
+    if port.successor_id or port.sunset_at:
+        return
+    columns = [
+        {**column, "data_type": "decimal(12,3)", "description": "Units on hand; goods sold by weight in kg."}
+        if column["name"] == "on_hand"
+        else column
+        for column in catalog.port_columns(port)
+    ]
+    successors.port_successor_publish(
+        actor=owner,
+        port=port,
+        name="stock_on_hand_v2",
+        fields=columns,
+        location="warehouse.inventory.stock_levels_v2",
+        table="",
+    )

@@ -20,6 +20,22 @@ class ScheduleForm(forms.Form):
     summary = forms.CharField(max_length=500, required=False, help_text="What changes and why, for consumers.")
 
 
+class SuccessorForm(forms.Form):
+    """A breaking schema published at once as a new port; the old one stays until its sunset."""
+
+    name = forms.CharField(max_length=100, help_text="The new port's name, e.g. orders_v2.")
+    version = forms.CharField(max_length=64, help_text="A new major version.")
+    sunset_at = forms.DateField(
+        required=False,
+        label="Old port's sunset",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: the earliest the notice period allows.",
+    )
+    location = forms.CharField(max_length=500, required=False)
+    table = forms.CharField(max_length=200, required=False, help_text="The new port's table in the warehouse.")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class DeclassificationRequestForm(forms.Form):
     field = forms.ModelChoiceField(queryset=SchemaField.objects.none(), label="Column")
     to_classification = forms.ChoiceField(choices=SchemaField.Classification.choices, label="Lower to", required=False)

@@ -27,7 +27,7 @@ from products import services as catalog
 from products.contracts import odcs, permissions
 from products.contracts.changes import change_level, schema_diff, schema_normalise, version_parse
 from products.contracts.export import portal_definition
-from products.contracts.models import PortContract
+from products.contracts.models import PortContract, SchemaVersion
 from products.models import DataProduct
 
 _DOMAIN_FIELDS = {"version": "version", "name": "schema[0].name", "port": "schema[0].name"}
@@ -201,8 +201,15 @@ def _apply_one(actor, spec: odcs.ContractSpec, given: DataProduct | None) -> Con
     version_from = None if creating else port.version
     if not creating and not changes and not other and version == port.version and stored and stored.digest == digest:
         return _outcome(product, port, spec, False, True, version_from, [], [], warnings)
+    waiting = None if creating else port.schema_versions.filter(status=SchemaVersion.Status.SCHEDULED).first()
+    if waiting and waiting.version == version and waiting.schema == after and not other:
+        warnings.append(_waiting_warning(waiting.version, waiting.effective_at))
+        return _outcome(product, port, spec, False, True, version_from, [], [], warnings)
     if creating or changes or other or version != port.version:
         port = catalog.port_save(actor=actor, product=product, port=port, fields=after, **data)
+        if port.schema_deferred:
+            deferred = port.schema_deferred
+            warnings.append(_waiting_warning(deferred["version"], deferred["effective_at"]))
     if sla:
         product = catalog.product_update(actor=actor, product=product, **sla)
     stored_now = {column["name"]: column for column in catalog.port_columns(port)}
@@ -237,6 +244,13 @@ def _apply_one(actor, spec: odcs.ContractSpec, given: DataProduct | None) -> Con
         data={"port": port.name, "contract": spec.contract_id[:200], "changes": len(changes)},
     )
     return _outcome(product, port, spec, creating, False, version_from, changes, other, warnings)
+
+
+def _waiting_warning(version: str, effective_at) -> str:
+    return (
+        f"version: the port has consumers, so the breaking change to v{version} waits for the notice period; it "
+        f"takes effect on {effective_at:%Y-%m-%d}."
+    )
 
 
 def _outcome(product, port, spec, created, unchanged, version_from, changes, other, warnings) -> ContractOutcome:

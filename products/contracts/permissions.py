@@ -92,3 +92,8 @@ def can_view_drift(user, product) -> bool:
     """Drift findings name columns of the real table, declared or not: the owning team sees them, consumers see
     how many are open."""
     return can_edit_product(user, product)
+
+
+def can_publish_successor(user, product) -> bool:
+    """Publishing a breaking schema as a new port, and deprecating the old one, is the owning team's."""
+    return can_edit_product(user, product)

@@ -37,21 +37,21 @@ NOT_YOURS = "You may not do this to this product."
 # --- who hears of a change -------------------------------------------------------------------------------------
 
 
-def consumers_of(product: DataProduct) -> list[int]:
+def consumers_of(product: DataProduct, *, port: OutputPort | None = None) -> list[int]:
     """Ids of everyone who builds on ``product``: subscribers (people, and members of subscribed teams), holders
-    of active grants on its ports, and the owners of products downstream of it in the lineage."""
+    of active grants on its ports (on ``port`` alone when given), and the owners of products downstream of it in
+    the lineage. The owning team is never its own consumer."""
     subscriptions = product.subscriptions.all()
+    grants = AccessGrant.objects.filter(port__product=product, status=AccessGrant.Status.ACTIVE)
+    if port is not None:
+        grants = grants.filter(port=port)
     users = set(subscriptions.filter(user__isnull=False).values_list("user_id", flat=True))
     users |= set(
         Membership.objects.filter(team__in=subscriptions.filter(team__isnull=False).values("team")).values_list(
             "user_id", flat=True
         )
     )
-    users |= set(
-        AccessGrant.objects.filter(port__product=product, status=AccessGrant.Status.ACTIVE).values_list(
-            "user_id", flat=True
-        )
-    )
+    users |= set(grants.values_list("user_id", flat=True))
     downstream_teams = LineageEdge.objects.filter(upstream=product).values("product__owner_team")
     users |= set(
         Membership.objects.filter(team__in=downstream_teams, role=Membership.Role.OWNER).values_list(
@@ -67,7 +67,7 @@ def _changes_text(changes: list[dict]) -> str:
     return "\n".join(f"- [{change['level']}] {change['detail']}" for change in changes)
 
 
-def _tell_consumers(
+def consumers_tell(
     product: DataProduct, recipients, *, kind: str, title: str, body: str, key: str, payload: dict
 ) -> None:
     """One inbox notice (and e-mail) to each consumer, and one outbox event per webhook endpoint; ``key`` names
@@ -79,7 +79,7 @@ def _tell_consumers(
 def _schema_change_announce(version: SchemaVersion) -> None:
     port, product = version.port, version.port.product
     when = "now" if version.status == SchemaVersion.Status.APPLIED else f"on {version.effective_at:%Y-%m-%d}"
-    _tell_consumers(
+    consumers_tell(
         product,
         consumers_of(product),
         kind="port.schema_changed",
@@ -122,7 +122,36 @@ def schema_change_check(*, port: OutputPort, actor, before, after, previous_vers
     problem = version_problem(previous_version, port.version, changes)
     if problem:
         raise DomainError(problem, field="version")
+    if breaking_change_waits(port=port, actor=actor, level=level):
+        scheduled = _schedule_record(actor=actor, port=port, after=effective, version=port.version, changes=changes)
+        port.version = previous_version  # the port keeps its version (and its schema) until the date
+        return {"hold": hold, "deferred": _deferred(scheduled)}
     return {"hold": hold}
+
+
+def breaking_change_waits(*, port: OutputPort, actor, level: str) -> bool:
+    """The one rule for when a breaking change is not applied in place: a person's breaking change to a port of a
+    published (or deprecated) product that someone consumes waits for the end of the notice period. The portal's
+    own job applying a scheduled change, a draft, or a port nobody consumes changes at once. The other way to
+    ship a breaking schema at once is a new port (``successors.port_successor_publish``)."""
+    if actor is None or level != BREAKING or port.pk is None:
+        return False
+    if port.product.status not in (Status.PUBLISHED, Status.DEPRECATED):
+        return False
+    return bool(consumers_of(port.product, port=port))
+
+
+def _deferred(scheduled: SchemaVersion) -> dict:
+    """What a front door tells the person whose change was scheduled rather than applied."""
+    return {
+        "id": scheduled.pk,
+        "version": scheduled.version,
+        "effective_at": scheduled.effective_at,
+        "message": (
+            f"The breaking change to v{scheduled.version} waits for the notice period: it takes effect on "
+            f"{scheduled.effective_at:%Y-%m-%d}; consumers have been told."
+        ),
+    }
 
 
 def _declassifications_hold(*, port: OutputPort, actor, before, after) -> dict:
@@ -192,8 +221,6 @@ def schema_change_schedule(
     require(permissions.can_schedule_schema_change(actor, product), NOT_YOURS)
     if product.status not in (Status.PUBLISHED, Status.DEPRECATED):
         raise DomainError("Only a change to a published product waits for a notice period; save it directly.")
-    if SchemaVersion.objects.filter(port=port, status=SchemaVersion.Status.SCHEDULED).exists():
-        raise DomainError("This port already has a change waiting for its date; cancel it first.", field="version")
     before = catalog.port_columns(port)
     after = schema_normalise(catalog.columns_after(before, fields))
     changes = schema_diff(before, after)
@@ -204,10 +231,24 @@ def schema_change_schedule(
         raise DomainError(problem, field="version")
     if version == port.version:
         raise DomainError(f"A scheduled change needs a new version (e.g. {version_next(version, BREAKING)}).")
+    return _schedule_record(
+        actor=actor, port=port, after=after, version=version, changes=changes, summary=summary, now=now
+    )
+
+
+def _schedule_record(
+    *, actor, port: OutputPort, after: list[dict], version: str, changes: list[Change], summary: str = "", now=None
+) -> SchemaVersion:
+    """Record a checked change as waiting for the end of the notice period, and tell consumers on commit. The
+    caller holds the product row locked."""
+    now = now or timezone.now()
+    if SchemaVersion.objects.filter(port=port, status=SchemaVersion.Status.SCHEDULED).exists():
+        raise DomainError("This port already has a change waiting for its date; cancel it first.", field="version")
+    current = OutputPort.objects.values_list("version", flat=True).get(pk=port.pk)
     scheduled = SchemaVersion.objects.create(
-        port=port,
+        port_id=port.pk,
         version=version,
-        schema=after,
+        schema=schema_normalise(after),
         level=change_level(changes),
         changes=[change.as_dict() for change in changes],
         summary=(summary or _summary(changes))[:500],
@@ -219,8 +260,8 @@ def schema_change_schedule(
     audit_record(
         actor=actor,
         action="port.schema_schedule",
-        target=product,
-        from_state=port.version,
+        target=port.product,
+        from_state=current,
         to_state=version,
         data={"port": port.name, "effective_at": scheduled.effective_at.isoformat()},
     )
@@ -430,25 +471,32 @@ def _as_datetime(value) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
+def sunset_check(value, *, now=None) -> datetime:
+    """The sunset of a deprecation (a product's or a superseded port's): at least the notice period away, the
+    earliest allowed when none is given."""
+    now = now or timezone.now()
+    days = notice_days()
+    earliest = now + timedelta(days=days)
+    try:
+        sunset = _as_datetime(value)
+    except ValueError:
+        raise DomainError("Enter the sunset as a date.", field="sunset_at") from None
+    if sunset is None:
+        return earliest
+    if sunset < earliest - timedelta(minutes=1):
+        raise DomainError(
+            f"Consumers get {days} days' notice: the sunset can be {earliest:%Y-%m-%d} at the earliest.",
+            field="sunset_at",
+        )
+    return sunset
+
+
 def product_status_check(*, product: DataProduct, to_status: str, data: dict | None, now=None) -> None:
     """A deprecation sets a sunset at least the notice period away (the earliest one when none is given); a
     retirement waits for the sunset; undoing a deprecation clears it."""
     now = now or timezone.now()
-    days = notice_days()
     if to_status == Status.DEPRECATED:
-        earliest = now + timedelta(days=days)
-        try:
-            sunset = _as_datetime((data or {}).get("sunset_at"))
-        except ValueError:
-            raise DomainError("Enter the sunset as a date.", field="sunset_at") from None
-        if sunset is None:
-            sunset = earliest
-        elif sunset < earliest - timedelta(minutes=1):
-            raise DomainError(
-                f"Consumers get {days} days' notice: the sunset can be {earliest:%Y-%m-%d} at the earliest.",
-                field="sunset_at",
-            )
-        product.sunset_at = sunset
+        product.sunset_at = sunset_check((data or {}).get("sunset_at"), now=now)
     elif to_status == Status.RETIRED:
         if product.sunset_at is None or product.sunset_at > now:
             when = f"{product.sunset_at:%Y-%m-%d}" if product.sunset_at else "a sunset date set by a deprecation"
@@ -472,7 +520,7 @@ def product_status_announce(*, product: DataProduct, to_status: str) -> None:
     key = f"{kind}:{product.pk}:{product.sunset_at.isoformat() if product.sunset_at else ''}"
 
     transaction.on_commit(
-        lambda: _tell_consumers(product, recipients, kind=kind, title=title, body=body, key=key, payload=payload)
+        lambda: consumers_tell(product, recipients, kind=kind, title=title, body=body, key=key, payload=payload)
     )
     if to_status == Status.RETIRED:
         product.subscriptions.all().delete()

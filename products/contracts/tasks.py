@@ -1,6 +1,7 @@
 """Contract jobs: scheduled schema changes are applied when their notice period ends (one task per change, so one
 failure holds up nothing else; the sweep runs every few minutes), and drift checks compare ports with their real
-tables (a run fans out a chunk per warehouse; the sweep runs hourly). Schedules: migrations in
+tables (a run fans out a chunk per warehouse; the sweep runs hourly), and superseded ports are retired once their
+sunset passes (one task per port; the sweep runs every 15 minutes). Schedules: migrations in
 ``products/migrations``."""
 
 from portal.services import job, task_enqueue_on_commit
@@ -39,3 +40,20 @@ def drift_sweep_task() -> dict:
     from products.contracts import drift_runs
 
     return drift_runs.drift_sweep()
+
+
+@job("products.contracts.tasks.port_retire_task")
+def port_retire_task(port_id: int) -> str:
+    from products.contracts import successors
+
+    return successors.port_retire(port_id)
+
+
+@job("products.contracts.tasks.ports_retire_due_task")
+def ports_retire_due_task() -> int:
+    from products.contracts import successors
+
+    due = successors.ports_retire_due()
+    for port_id in due:
+        task_enqueue_on_commit(port_retire_task, port_id)
+    return len(due)

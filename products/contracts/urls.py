@@ -13,6 +13,7 @@ urlpatterns = [
     path("schema-versions/<int:pk>/cancel/", views.schema_change_cancel, name="schema-change-cancel"),
     path("<slug:domain>/<slug:slug>/ports/<int:port_id>/versions/", views.port_versions, name="port-versions"),
     path("<slug:domain>/<slug:slug>/ports/<int:port_id>/schedule/", views.port_schedule, name="port-schedule"),
+    path("<slug:domain>/<slug:slug>/ports/<int:port_id>/successor/", views.port_successor, name="port-successor"),
     path("<slug:domain>/<slug:slug>/contract/", views.product_contract, name="product-contract"),
     path("<slug:domain>/<slug:slug>/contract/apply/", views.contract_import, name="contract-import"),
     path("<slug:domain>/<slug:slug>/contract.<str:fmt>", views.product_contract_download, name="product-contract-file"),

@@ -14,13 +14,14 @@ from portal.csv_safe import attachment_header
 from portal.errors import DomainError
 from portal.forms import attach_domain_error, form_errors_text
 from products import services as catalog
-from products.contracts import drift_runs, imports, odcs, permissions, selectors, services
+from products.contracts import drift_runs, imports, odcs, permissions, selectors, services, successors
 from products.contracts.changes import BREAKING, schema_diff, version_next
 from products.contracts.forms import (
     ContractUploadForm,
     DecisionForm,
     DeclassificationRequestForm,
     ScheduleForm,
+    SuccessorForm,
     VersionPairForm,
 )
 from products.contracts.models import Declassification, DriftRun, SchemaVersion
@@ -86,6 +87,33 @@ def port_schedule(request, domain: str, slug: str, port_id: int):
             return redirect("products:port-versions", domain, slug, port.pk)
     context = {"product": port.product, "port": port, "form": form, "formset": formset, "notice_days": notice_days()}
     return render(request, "products/contracts/port_schedule.html", context)
+
+
+@login_required
+def port_successor(request, domain: str, slug: str, port_id: int):
+    """Publish a breaking schema at once as a new port; the old port is deprecated until its sunset."""
+    port = _port(request, domain, slug, port_id)
+    if not permissions.can_publish_successor(request.user, port.product):
+        raise PermissionDenied("Only the owning team supersedes this port.")
+    form = SuccessorForm(request.POST or None, initial=successors.successor_defaults(port))
+    formset = SchemaFieldFormSet(request.POST or None, initial=catalog.port_columns(port), prefix="fields")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            successor = successors.port_successor_publish(
+                actor=request.user, port=port, fields=schema_rows(formset), **form.cleaned_data
+            )
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            port.refresh_from_db()
+            messages.success(
+                request,
+                f"{successor.name} v{successor.version} is published. {port.name} is deprecated until "
+                f"{port.sunset_at:%Y-%m-%d}; its consumers have been told.",
+            )
+            return redirect(port.product.get_absolute_url() + "#schema")
+    context = {"product": port.product, "port": port, "form": form, "formset": formset, "notice_days": notice_days()}
+    return render(request, "products/contracts/port_successor.html", context)
 
 
 @login_required

@@ -164,3 +164,29 @@ class EditableProductField(ProductField):
 
 class DriftRunStartSerializer(serializers.Serializer):
     product = EditableProductField()
+
+
+class SuccessorSerializer(serializers.Serializer):
+    """A breaking schema published at once as a new port of the same product (the next major version); the old
+    port is deprecated until ``sunset_at`` (at least the notice period away; empty: the earliest allowed)."""
+
+    port = VisiblePortField(help_text="The port the new one supersedes.")
+    name = serializers.CharField(max_length=100, help_text="The new port's name, e.g. orders_v2.")
+    version = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="Default: next major.")
+    sunset_at = serializers.DateTimeField(required=False, allow_null=True)
+    location = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    table = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    fields = SchemaFieldSerializer(many=True)
+
+
+class SupersededPortSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OutputPort
+        fields = ["id", "name", "version", "successor", "sunset_at", "retired_at"]
+        read_only_fields = fields
+
+
+class SuccessionSerializer(serializers.Serializer):
+    successor = SupersededPortSerializer(help_text="The new port, published now.")
+    port = SupersededPortSerializer(help_text="The old port, deprecated until its sunset.")

@@ -7,3 +7,4 @@ def register_routes(router) -> None:
     router.register("contracts", views.ContractViewSet, basename="contract")
     router.register("drift-findings", views.DriftFindingViewSet, basename="drift-finding")
     router.register("drift-runs", views.DriftRunViewSet, basename="drift-run")
+    router.register("port-successors", views.PortSuccessorViewSet, basename="port-successor")

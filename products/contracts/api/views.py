@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from portal.api.parsers import TextJSONParser
 from portal.filters import IdFilter, ScopedFilterSet, StrictBooleanFilter
-from products.contracts import drift_runs, imports, odcs, selectors, services
+from products.contracts import drift_runs, imports, odcs, selectors, services, successors
 from products.contracts.api.serializers import (
     ContractApplyResultSerializer,
     ContractSerializer,
@@ -20,6 +20,8 @@ from products.contracts.api.serializers import (
     DriftRunStartSerializer,
     ScheduleSerializer,
     SchemaVersionSerializer,
+    SuccessionSerializer,
+    SuccessorSerializer,
 )
 from products.contracts.changes import schema_diff
 from products.contracts.export import port_documents
@@ -277,3 +279,22 @@ class DriftRunViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewse
         body.is_valid(raise_exception=True)
         run = drift_runs.drift_run_start(actor=request.user, product=body.validated_data["product"])
         return Response(DriftRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PortSuccessorViewSet(viewsets.GenericViewSet):
+    """``POST`` publishes a breaking schema at once as a new port (the next major version) and deprecates the old
+    port until its sunset; the old port's consumers are told once, and a job retires it at the sunset."""
+
+    serializer_class = SuccessorSerializer
+
+    @extend_schema(request=SuccessorSerializer, responses={201: SuccessionSerializer})
+    def create(self, request):
+        serializer = SuccessorSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        port = data.pop("port")
+        fields = [dict(item) for item in data.pop("fields")]
+        successor = successors.port_successor_publish(actor=request.user, port=port, fields=fields, **data)
+        port.refresh_from_db()
+        body = SuccessionSerializer({"successor": successor, "port": port}).data
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -81,24 +81,41 @@ def test_page_refuses_then_accepts_with_a_major_and_every_consumer_hears_once(
             elif value is not False:
                 rows[f"fields-{index}-{key}"] = value
     form = {"name": "customers", "kind": "table", "location": "", "description": "", **rows}
+    editor = client_for(owner).get(url).content.decode()
+    assert "This port has consumers: a breaking change" in editor and "publish it as a new" in editor
     refused = client_for(owner).post(url, {**form, "version": "1.0.0"})
     assert refused.status_code == 200 and "Breaking changes need a new major version" in refused.content.decode()
     assert SchemaVersion.objects.filter(port=port).count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = client_for(owner).post(url, {**form, "version": "2.0.0"})
-    assert accepted.status_code == 302
+        accepted = client_for(owner).post(url, {**form, "version": "2.0.0"}, follow=True)
     version = SchemaVersion.objects.get(port=port, version="2.0.0")
     assert version.level == "breaking" and [c["kind"] for c in version.changes] == ["removed"]
+    # The port has consumers: the change waits for the notice period, and the page names the date.
+    assert version.status == "scheduled"
+    assert f"it takes effect on {version.effective_at:%Y-%m-%d}" in accepted.content.decode()
+    port.refresh_from_db()
+    assert port.version == "1.0.0" and port.fields.count() == 3
     for kind, user in consumers.items():
         notes = _told(user)
         assert notes.count() == 1, kind
         assert "Column segment was removed" in notes.get().body
+        assert f"Takes effect on {version.effective_at:%Y-%m-%d}" in notes.get().body
     assert not _told(owner).exists()  # the team that made the change is not its consumer
     events = OutboxEvent.objects.filter(kind="port.schema_changed")
     assert events.count() == 1
     assert events.get().payload["changes"][0]["column"] == "segment"
-    audit = AuditEvent.objects.get(action="port.schema_change", to_state="2.0.0")
-    assert (audit.from_state, audit.to_state) == ("1.0.0", "2.0.0") and audit.data["level"] == "breaking"
+    assert events.get().payload["effective_at"] == version.effective_at.isoformat()
+    audit = AuditEvent.objects.get(action="port.schema_schedule", to_state="2.0.0")
+    assert (audit.from_state, audit.to_state) == ("1.0.0", "2.0.0")
+    later = version.effective_at + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert contracts.schema_change_apply(version.pk, now=later) == "applied"
+        assert contracts.schema_change_apply(version.pk, now=later) == "skipped"
+    port.refresh_from_db()
+    assert port.version == "2.0.0" and port.fields.count() == 2
+    for kind, user in consumers.items():
+        assert _told(user).count() == 1, kind  # told once, when it was scheduled
+    assert OutboxEvent.objects.filter(kind="port.schema_changed").count() == 1
 
 
 @pytest.mark.django_db
@@ -113,13 +130,37 @@ def test_api_refuses_then_accepts_with_a_major(
     with django_capture_on_commit_callbacks(execute=True):
         accepted = api.put(f"/api/v1/ports/{port.pk}/", {**body, "version": "2.0.0"}, format="json")
     assert accepted.status_code == 200, accepted.content
-    assert list(port.fields.values_list("name", flat=True)) == ["customer_id", "email"]
+    scheduled = SchemaVersion.objects.get(port=port, version="2.0.0", status="scheduled")
+    answer = accepted.json()
+    assert answer["version"] == "1.0.0" and len(answer["fields"]) == 3  # unchanged until the date
+    assert answer["scheduled_change"]["version"] == "2.0.0"
+    assert answer["scheduled_change"]["id"] == scheduled.pk
+    assert answer["scheduled_change"]["effective_at"].startswith(f"{scheduled.effective_at:%Y-%m-%d}")
+    assert list(port.fields.values_list("name", flat=True)) == ["customer_id", "email", "segment"]
     for kind, user in consumers.items():
         assert _told(user).count() == 1, kind
+    assert api.get(f"/api/v1/ports/{port.pk}/").json()["scheduled_change"] is None
 
 
 @pytest.mark.django_db
-def test_admin_refuses_then_accepts_with_a_major(client_for, admin_user, product, port):
+def test_api_applies_a_breaking_change_at_once_to_a_port_nobody_consumes(api_for, owner, product, port):
+    body = {"product": product.pk, "name": "customers", "kind": "table", "version": "2.0.0", "fields": BREAKING}
+    answer = api_for(owner).put(f"/api/v1/ports/{port.pk}/", body, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["version"] == "2.0.0" and answer.json()["scheduled_change"] is None
+    assert SchemaVersion.objects.get(port=port, version="2.0.0").status == "applied"
+
+
+@pytest.mark.django_db
+def test_a_second_breaking_change_waits_behind_the_first_one_refused(owner, product, port, consumers):
+    services.port_save(actor=owner, product=product, port=port, version="2.0.0", fields=BREAKING)
+    with pytest.raises(DomainError) as refused:
+        services.port_save(actor=owner, product=product, port=port, version="2.0.0", fields=[COLUMNS[0]])
+    assert refused.value.field == "version" and "already has a change waiting" in refused.value.message
+
+
+@pytest.mark.django_db
+def _admin_form(product, port):
     fields = list(port.fields.all())
     form = {
         "product": product.pk,
@@ -150,6 +191,12 @@ def test_admin_refuses_then_accepts_with_a_major(client_for, admin_user, product
         if field.primary_key:
             form[f"fields-{index}-primary_key"] = "on"
     form["fields-2-DELETE"] = "on"  # segment removed
+    return form
+
+
+@pytest.mark.django_db
+def test_admin_refuses_then_accepts_with_a_major_at_once_when_nobody_consumes(client_for, admin_user, product, port):
+    form = _admin_form(product, port)
     client = client_for(admin_user)
     url = f"/admin/products/outputport/{port.pk}/change/"
     refused = client.post(url, {**form, "version": "1.0.0"}, follow=True)
@@ -159,7 +206,20 @@ def test_admin_refuses_then_accepts_with_a_major(client_for, admin_user, product
     assert accepted.status_code == 302
     port.refresh_from_db()
     assert port.version == "2.0.0" and port.fields.count() == 2
-    assert SchemaVersion.objects.filter(port=port, version="2.0.0", level="breaking").exists()
+    assert SchemaVersion.objects.filter(port=port, version="2.0.0", level="breaking", status="applied").exists()
+
+
+@pytest.mark.django_db
+def test_admin_schedules_a_breaking_change_to_a_consumed_port_and_says_when(
+    client_for, admin_user, product, port, consumers
+):
+    form = _admin_form(product, port)
+    url = f"/admin/products/outputport/{port.pk}/change/"
+    answer = client_for(admin_user).post(url, {**form, "version": "2.0.0"}, follow=True)
+    scheduled = SchemaVersion.objects.get(port=port, version="2.0.0", status="scheduled")
+    assert f"it takes effect on {scheduled.effective_at:%Y-%m-%d}" in answer.content.decode()
+    port.refresh_from_db()
+    assert port.version == "1.0.0" and port.fields.count() == 3
 
 
 @pytest.mark.django_db

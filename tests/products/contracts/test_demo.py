@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from products.contracts.models import Declassification, SchemaVersion
-from products.models import DataProduct
+from products.models import DataProduct, OutputPort
 
 
 def _snapshot():
@@ -13,6 +13,7 @@ def _snapshot():
         list(SchemaVersion.objects.order_by("pk").values_list("port__name", "version", "level", "status")),
         list(Declassification.objects.values_list("field__name", "status")),
         list(DataProduct.objects.order_by("pk").values_list("slug", "status", "sunset_at")),
+        list(OutputPort.objects.order_by("pk").values_list("name", "version", "successor__name", "sunset_at")),
     )
 
 
@@ -31,6 +32,9 @@ def test_demo_tells_the_contract_story_and_seeding_twice_changes_nothing(client_
     legacy = DataProduct.objects.get(slug="bookings-daily-extract")
     assert legacy.status == "deprecated" and legacy.sunset_at is not None
     assert Declassification.objects.filter(status="pending", field__name="date_of_birth").count() == 1
+    stock = OutputPort.objects.get(product__slug="inventory-levels", name="stock_on_hand")
+    assert (stock.successor.name, stock.successor.version, stock.retired_at) == ("stock_on_hand_v2", "2.0.0", None)
+    assert stock.sunset_at is not None
     before = _snapshot()
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _snapshot() == before

@@ -113,8 +113,7 @@ def test_dry_run_shows_the_diff_and_its_classification_and_saves_nothing(product
     assert _counts() == before
 
 
-def test_a_breaking_change_with_a_major_version_applies_and_consumers_hear_once(product, owner, analyst, api_for):
-    factories.SubscriptionFactory(product=product, user=analyst)
+def test_a_breaking_change_with_a_major_version_applies_at_once_to_a_port_nobody_consumes(product, owner, api_for):
     api = api_for(owner)
     _apply(api, TABLE)
     document = _breaking()
@@ -123,8 +122,33 @@ def test_a_breaking_change_with_a_major_version_applies_and_consumers_hear_once(
     assert with_commit.status_code == 200
     port = OutputPort.objects.get(product=product, name="customers")
     assert port.version == "2.0.0" and port.fields.get(name="customer_id").data_type == "varchar(20)"
-    assert SchemaVersion.objects.filter(port=port, version="2.0.0", level="breaking").exists()
+    assert SchemaVersion.objects.filter(port=port, version="2.0.0", level="breaking", status="applied").exists()
     assert _apply(api, document).json()["contracts"][0]["unchanged"]  # idempotent
+
+
+def test_a_breaking_change_to_a_consumed_port_waits_for_the_notice_and_consumers_hear_once(
+    product, owner, analyst, api_for, django_capture_on_commit_callbacks
+):
+    from portal.models import Notification
+
+    factories.SubscriptionFactory(product=product, user=analyst)
+    api = api_for(owner)
+    _apply(api, TABLE)
+    document = _breaking()
+    document["version"] = "2.0.0"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _apply(api, document)
+    assert answer.status_code == 200
+    port = OutputPort.objects.get(product=product, name="customers")
+    waiting = SchemaVersion.objects.get(port=port, version="2.0.0", status="scheduled")
+    assert port.version == "1.0.0" and port.fields.get(name="customer_id").data_type != "varchar(20)"
+    (outcome,) = answer.json()["contracts"]
+    assert any(f"takes effect on {waiting.effective_at:%Y-%m-%d}" in warning for warning in outcome["warnings"])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _apply(api, document).json()["contracts"][0]
+    assert again["unchanged"]  # the same document again: it is already waiting
+    assert SchemaVersion.objects.filter(port=port, status="scheduled").count() == 1
+    assert Notification.objects.filter(recipient=analyst, kind="port.schema_changed").count() == 1
 
 
 def test_an_outsider_cannot_apply_and_a_draft_is_unknown_to_them(product, draft, other_owner, api_for):
