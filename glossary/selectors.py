@@ -17,7 +17,7 @@ from glossary.models import (
     name_key,
 )
 from glossary.search import search_filter
-from products.models import DataProduct, OutputPort, SchemaField
+from products.models import DataProduct, SchemaField
 
 
 def term_list(*, user, filters: dict | None = None):
@@ -202,12 +202,9 @@ def product_terms(*, user, product: DataProduct) -> ProductTerms:
     """Glossary context for a product the caller may see: for ``{% include "glossary/_product_terms.html" %}``
     and the linking page. Suggestions are approved terms whose name or alias matches an unlinked field's name."""
     from products.permissions import can_edit_product
+    from products.selectors import product_ports
 
-    ports = list(
-        OutputPort.objects.filter(product=product).prefetch_related(
-            Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
-        )
-    )
+    ports = product_ports(product=product)
     fields = [f for port in ports for f in port.fields.all()]
     links = {
         link.field_id: link
