@@ -90,6 +90,15 @@ def _fts5_query(text: str) -> str:
     return " ".join(f'"{token}"' for token in tokens)
 
 
+RANK_CAP = 2000  # matches above which results come in name order instead of relevance order (PostgreSQL)
+
+
+def _more_than(queryset: QuerySet, limit: int) -> bool:
+    """Whether ``queryset`` holds more than ``limit`` rows, reading at most ``limit + 1`` ids (never a full COUNT)."""
+    ids = queryset.order_by().values_list("pk", flat=True)[limit : limit + 1]
+    return bool(list(ids))
+
+
 def search_filter(queryset: QuerySet, text: str) -> QuerySet:
     """Products matching ``text``, best match first."""
     text = (text or "").strip()
@@ -97,10 +106,13 @@ def search_filter(queryset: QuerySet, text: str) -> QuerySet:
         return queryset
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config="english", search_type="websearch")
-        return (
-            queryset.filter(search_vector=query)
-            .annotate(search_rank=SearchRank(F("search_vector"), query))
-            .order_by("-search_rank", "name", "pk")
+        matches = queryset.filter(search_vector=query)
+        if _more_than(matches, RANK_CAP):
+            # A word in a large share of the catalog: ranking would read every match's vector to order them; the
+            # name order walks an index and stops at the page's end.
+            return matches.order_by("name", "pk")
+        return matches.annotate(search_rank=SearchRank(F("search_vector"), query)).order_by(
+            "-search_rank", "name", "pk"
         )
     match = _fts5_query(text)
     if not match:
