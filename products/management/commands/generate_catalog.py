@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from portal.db import analyze
+from products.generate import generate_mesh
 from products.models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team
 from products.search import search_index_update
 
@@ -167,8 +168,18 @@ class Command(BaseCommand):
         parser.add_argument("--fields", type=int, default=20, help="fields per product (default 20)")
         parser.add_argument("--team", default="bench", help="team slug; created in domain 'bench' if missing")
         parser.add_argument("--prefix", default="gen")
+        parser.add_argument(
+            "--mesh",
+            action="store_true",
+            help="a realistic mesh: six domains of three teams, Zipf vocabulary and tags, 5%% drafts, lineage, "
+            "consumers and history",
+        )
 
-    def handle(self, *args, count, fields, team, prefix, **options):
+    def handle(self, *args, count, fields, team, prefix, mesh, **options):
+        if mesh:
+            ids = generate_mesh(count, fields_per_product=fields, prefix=prefix)
+            self.stdout.write(self.style.SUCCESS(f"{len(ids)} products generated across the mesh's teams."))
+            return
         domain, _ = Domain.objects.get_or_create(slug="bench", defaults={"name": "Benchmark"})
         owner_team = Team.objects.filter(slug=team).first() or Team.objects.create(slug=team, name=team, domain=domain)
         ids = generate_products(owner_team, count, fields_per_product=fields, prefix=prefix)
