@@ -28,6 +28,13 @@ def memo(key: tuple, compute: Callable[[], T]) -> T:
     return cache[key]
 
 
+def remember(key: tuple, value) -> None:
+    """Store an answer computed elsewhere (e.g. read with the row it is about) for the rest of the request."""
+    cache = _cache.get()
+    if cache is not None:
+        cache[key] = value
+
+
 def forget(**kwargs) -> None:
     cache = _cache.get()
     if cache:

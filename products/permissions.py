@@ -4,12 +4,12 @@ Pages, API views, admin actions, Celery tasks and the MCP server call these func
 permissions are django-guardian's, granted to the owning team's auth group; guardian calls live in this module only.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
 from portal.permissions import is_portal_admin, is_signed_in
-from portal.request_cache import forget_on_delete_of, memo
+from portal.request_cache import forget_on_delete_of, memo, remember
 from products.models import (
     DataProduct,
     DataProductGroupObjectPermission,
@@ -56,6 +56,29 @@ def _product_perms(user, product: DataProduct) -> frozenset[str]:
         ("product_perms", user.pk, product.pk),
         lambda: frozenset(ObjectPermissionChecker(user).get_perms(product)),
     )
+
+
+def product_perms_annotations(user) -> dict:
+    """Annotations that read the user's permissions on each product with the product row itself (for pages that
+    load one product and then ask about it); ``product_perms_remember`` keeps them for the request."""
+    if not is_signed_in(user) or not user.is_active or user.is_superuser:
+        return {}  # (guardian answers nothing for an inactive user: nothing to read)
+    annotations = {}
+    for perm in PRODUCT_EDIT_PERMS:
+        via_group = DataProductGroupObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), permission__codename=perm, group__user=user
+        )
+        via_user = DataProductUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), permission__codename=perm, user=user
+        )
+        annotations[f"_holds_{perm}"] = Exists(via_group) | Exists(via_user)
+    return annotations
+
+
+def product_perms_remember(user, product: DataProduct) -> None:
+    if all(hasattr(product, f"_holds_{perm}") for perm in PRODUCT_EDIT_PERMS):
+        held = frozenset(perm for perm in PRODUCT_EDIT_PERMS if getattr(product, f"_holds_{perm}"))
+        remember(("product_perms", user.pk, product.pk), held)
 
 
 def _holds(user, perm: str, product: DataProduct) -> bool:

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q
 
 from portal.request_cache import memo
 from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Team
+from products.permissions import product_perms_annotations, product_perms_remember
 
 
 def product_list(*, user, filters: dict | None = None):
@@ -27,13 +28,17 @@ def product_list(*, user, filters: dict | None = None):
 
 
 def product_get(*, user, domain_slug: str, slug: str) -> DataProduct:
-    """The visible product at this address, or ``DataProduct.DoesNotExist`` (which pages turn into a 404)."""
-    return (
+    """The visible product at this address, or ``DataProduct.DoesNotExist`` (which pages turn into a 404). The
+    user's permissions on it come with the row, and hold for the rest of the request."""
+    product = (
         DataProduct.objects.visible_to(user)
         .select_related("domain", "owner_team", "accountable")
         .prefetch_related("tags")
+        .annotate(**product_perms_annotations(user))
         .get(domain__slug=domain_slug, slug=slug)
     )
+    product_perms_remember(user, product)
+    return product
 
 
 def product_ports(*, product: DataProduct) -> list[OutputPort]:
@@ -67,6 +72,7 @@ class LineageNode:
     status: str = ""
     external: bool = False
     urn: str = ""
+    sunset_at: object = None
 
 
 @dataclass
@@ -130,7 +136,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
             row["pk"]: row
             for row in DataProduct.objects.visible_to(user)
             .filter(pk__in=other_ids)
-            .values("pk", "name", "slug", "domain__slug", "status", "urn")
+            .values("pk", "name", "slug", "domain__slug", "status", "urn", "sunset_at")
         }
     visible_rows[product.pk] = {
         "pk": product.pk,
@@ -139,6 +145,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
         "domain__slug": product.domain.slug,
         "status": product.status,
         "urn": product.urn,
+        "sunset_at": product.sunset_at,
     }
     graph = LineageGraph()
     nodes: dict[str, LineageNode] = {}
@@ -150,7 +157,13 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
             row = visible_rows[pk]
             url = f"/products/{row['domain__slug']}/{row['slug']}/"
             nodes[key] = LineageNode(
-                key=key, label=row["name"], level=level, url=url, status=row["status"], urn=row["urn"]
+                key=key,
+                label=row["name"],
+                level=level,
+                url=url,
+                status=row["status"],
+                urn=row["urn"],
+                sunset_at=row["sunset_at"],
             )
         return key
 
@@ -217,6 +230,16 @@ def home_summary(*, user) -> dict:
         "subscriptions": subscriptions,
         "recent_products": recent,
     }
+
+
+def inputs_ending_in(graph: LineageGraph) -> list[LineageNode]:
+    """The visible products one hop upstream in ``graph`` that are deprecated (with their sunset) or retired: what
+    ``inputs_ending`` answers, without a query of its own."""
+    ending = {DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED}
+    return sorted(
+        (node for node in graph.nodes if node.level == -1 and not node.external and node.status in ending),
+        key=lambda node: (node.label, node.key),
+    )
 
 
 def inputs_ending(*, user, product: DataProduct) -> list[DataProduct]:

@@ -80,7 +80,7 @@ def product_detail(request, domain: str, slug: str):
         "my_subscription": next((sub for sub in consumers if sub.user_id == request.user.pk), None),
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,  # no option list
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
-        "ending_inputs": selectors.inputs_ending(user=request.user, product=product),
+        "ending_inputs": selectors.inputs_ending_in(graph),
     }
     return render(request, "products/dataproduct_detail.html", context)
 
