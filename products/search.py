@@ -99,11 +99,33 @@ def _more_than(queryset: QuerySet, limit: int) -> bool:
     return bool(list(ids))
 
 
+IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$")  # customer_id, date_of_birth
+
+
+def _field_name_matches(queryset: QuerySet, text: str) -> QuerySet | None:
+    """Products with a column named ``text`` (through the field-name index), or None when no column has that name.
+
+    A column name split into words ('customer', 'id') matches every product mentioning both anywhere, and a phrase
+    check then reads the index column of each of them; the name itself is one B-tree look-up."""
+    from products.models import SchemaField
+
+    if not IDENTIFIER_RE.match(text) or len(text) > 200:
+        return None
+    names = {text, text.lower()}
+    columns = SchemaField.objects.filter(name__in=names)
+    if not columns.exists():
+        return None
+    return queryset.filter(pk__in=columns.values("port__product_id")).order_by("name", "pk")
+
+
 def search_filter(queryset: QuerySet, text: str) -> QuerySet:
-    """Products matching ``text``, best match first."""
+    """Products matching ``text``, best match first (a column name: the products with that column, by name)."""
     text = (text or "").strip()
     if not text:
         return queryset
+    by_field = _field_name_matches(queryset, text)
+    if by_field is not None:
+        return by_field
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config="english", search_type="websearch")
         matches = queryset.filter(search_vector=query)
