@@ -140,6 +140,12 @@ def search_filter(queryset: QuerySet, text: str) -> QuerySet:
     if not match:
         return queryset.none()
     table = queryset.model._meta.db_table
+    if _fts5_more_than(match, RANK_CAP):  # as on PostgreSQL: a very common word is listed in name order
+        return queryset.extra(  # noqa: S610 - FTS5 is joined as a table; the match string is a bound parameter
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
+            params=[match],
+        ).order_by("name", "pk")
     return queryset.extra(  # noqa: S610 - FTS5 is joined as a table; the match string is a bound parameter
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
@@ -148,3 +154,9 @@ def search_filter(queryset: QuerySet, text: str) -> QuerySet:
         select={"search_rank": f"bm25({FTS_TABLE}, 10.0, 8.0, 4.0, 4.0, 1.0)"},
         order_by=["search_rank", "name", "id"],
     )
+
+
+def _fts5_more_than(match: str, limit: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT 1 OFFSET %s", [match, limit])  # noqa: S608
+        return cursor.fetchone() is not None
