@@ -17,7 +17,7 @@ from glossary.models import (
     name_key,
 )
 from glossary.search import search_filter
-from products.models import DataProduct, OutputPort, SchemaField
+from products.models import DataProduct, SchemaField
 
 
 def term_list(*, user, filters: dict | None = None):
@@ -202,17 +202,17 @@ def product_terms(*, user, product: DataProduct) -> ProductTerms:
     """Glossary context for a product the caller may see: for ``{% include "glossary/_product_terms.html" %}``
     and the linking page. Suggestions are approved terms whose name or alias matches an unlinked field's name."""
     from products.permissions import can_edit_product
+    from products.selectors import product_ports
 
-    ports = list(
-        OutputPort.objects.filter(product=product).prefetch_related(
-            Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
-        )
-    )
+    ports = product_ports(product=product)
     fields = [f for port in ports for f in port.fields.all()]
-    links = {
-        link.field_id: link
-        for link in TermLink.objects.filter(field__in=[f.pk for f in fields]).select_related("term", "term__domain")
-    }
+    field_ids = {f.pk for f in fields}
+    all_links = list(
+        TermLink.objects.filter(Q(field__in=field_ids) | Q(product=product))
+        .select_related("term", "term__domain")
+        .order_by("term__name", "pk")
+    )
+    links = {link.field_id: link for link in all_links if link.field_id in field_ids}
     keys = {name_key(f.name) for f in fields}
     by_key: dict = {}
     for term in Term.objects.filter(status=Term.Status.APPROVED, name_key__in=keys).select_related("domain"):
@@ -230,9 +230,7 @@ def product_terms(*, user, product: DataProduct) -> ProductTerms:
             suggestions.sort(key=lambda t: 0 if t.domain_id == product.domain_id else 1 if t.domain_id is None else 2)
             rows.append(FieldRow(field=f, link=links.get(f.pk), suggestions=suggestions))
         port_rows.append((port, rows))
-    product_links = list(
-        TermLink.objects.filter(product=product).select_related("term", "term__domain").order_by("term__name")
-    )
+    product_links = [link for link in all_links if link.product_id == product.pk]
     return ProductTerms(
         product=product, product_links=product_links, ports=port_rows, can_link=can_edit_product(user, product)
     )

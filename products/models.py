@@ -188,6 +188,9 @@ class DataProduct(models.Model):
             models.Index(fields=["status", "name"], name="product_status_name_idx"),
             models.Index(fields=["owner_team", "status"], name="product_team_status_idx"),
             models.Index(fields=["classification"], name="product_classification_idx"),
+            # The catalog's order and the newest-published lists, under the visibility filter.
+            models.Index(fields=["name", "id"], name="product_name_id_idx"),
+            models.Index(fields=["status", "published_at", "id"], name="product_status_published_idx"),
         ]
         permissions = [("publish_dataproduct", "Can publish, deprecate and retire the data product")]
 

@@ -4,11 +4,12 @@ Pages, API views, admin actions, Celery tasks and the MCP server call these func
 permissions are django-guardian's, granted to the owning team's auth group; guardian calls live in this module only.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
 from portal.permissions import is_portal_admin, is_signed_in
+from portal.request_cache import forget_on_delete_of, memo, remember
 from products.models import (
     DataProduct,
     DataProductGroupObjectPermission,
@@ -16,6 +17,8 @@ from products.models import (
     Membership,
     Team,
 )
+
+forget_on_delete_of(DataProductGroupObjectPermission, DataProductUserObjectPermission, Membership)
 
 PRODUCT_EDIT_PERMS = ("change_dataproduct", "publish_dataproduct")
 
@@ -46,9 +49,40 @@ def product_editable_q(user) -> Q:
     return Q(pk__in=via_group)
 
 
+def _product_perms(user, product: DataProduct) -> frozenset[str]:
+    # Once per request (a page asks from its view and from every panel); a fresh checker for each request, so a
+    # revoke bites on the very next one.
+    return memo(
+        ("product_perms", user.pk, product.pk),
+        lambda: frozenset(ObjectPermissionChecker(user).get_perms(product)),
+    )
+
+
+def product_perms_annotations(user) -> dict:
+    """Annotations that read the user's permissions on each product with the product row itself (for pages that
+    load one product and then ask about it); ``product_perms_remember`` keeps them for the request."""
+    if not is_signed_in(user) or not user.is_active or user.is_superuser:
+        return {}  # (guardian answers nothing for an inactive user: nothing to read)
+    annotations = {}
+    for perm in PRODUCT_EDIT_PERMS:
+        via_group = DataProductGroupObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), permission__codename=perm, group__user=user
+        )
+        via_user = DataProductUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), permission__codename=perm, user=user
+        )
+        annotations[f"_holds_{perm}"] = Exists(via_group) | Exists(via_user)
+    return annotations
+
+
+def product_perms_remember(user, product: DataProduct) -> None:
+    if all(hasattr(product, f"_holds_{perm}") for perm in PRODUCT_EDIT_PERMS):
+        held = frozenset(perm for perm in PRODUCT_EDIT_PERMS if getattr(product, f"_holds_{perm}"))
+        remember(("product_perms", user.pk, product.pk), held)
+
+
 def _holds(user, perm: str, product: DataProduct) -> bool:
-    # A fresh checker per call: guardian caches per checker, and a revoke must bite on the very next request.
-    return ObjectPermissionChecker(user).has_perm(perm, product)
+    return perm in _product_perms(user, product)
 
 
 def can_view_product(user, product: DataProduct) -> bool:
@@ -105,7 +139,10 @@ def product_permissions_revoke(product: DataProduct, team: Team) -> None:
 
 def team_role(user, team_id: int) -> str | None:
     """The user's role in the team (owner, approver, member), or None when not a member."""
-    return Membership.objects.filter(user=user, team_id=team_id).values_list("role", flat=True).first()
+    return memo(
+        ("team_role", user.pk, team_id),
+        lambda: Membership.objects.filter(user=user, team_id=team_id).values_list("role", flat=True).first(),
+    )
 
 
 def can_redeliver_webhooks(user) -> bool:

@@ -90,22 +90,62 @@ def _fts5_query(text: str) -> str:
     return " ".join(f'"{token}"' for token in tokens)
 
 
+RANK_CAP = 2000  # matches above which results come in name order instead of relevance order (PostgreSQL)
+
+
+def _more_than(queryset: QuerySet, limit: int) -> bool:
+    """Whether ``queryset`` holds more than ``limit`` rows, reading at most ``limit + 1`` ids (never a full COUNT)."""
+    ids = queryset.order_by().values_list("pk", flat=True)[limit : limit + 1]
+    return bool(list(ids))
+
+
+IDENTIFIER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$")  # customer_id, date_of_birth
+
+
+def _field_name_matches(queryset: QuerySet, text: str) -> QuerySet | None:
+    """Products with a column named ``text`` (through the field-name index), or None when no column has that name.
+
+    A column name split into words ('customer', 'id') matches every product mentioning both anywhere, and a phrase
+    check then reads the index column of each of them; the name itself is one B-tree look-up."""
+    from products.models import SchemaField
+
+    if not IDENTIFIER_RE.match(text) or len(text) > 200:
+        return None
+    names = {text, text.lower()}
+    columns = SchemaField.objects.filter(name__in=names)
+    if not columns.exists():
+        return None
+    return queryset.filter(pk__in=columns.values("port__product_id")).order_by("name", "pk")
+
+
 def search_filter(queryset: QuerySet, text: str) -> QuerySet:
-    """Products matching ``text``, best match first."""
+    """Products matching ``text``, best match first (a column name: the products with that column, by name)."""
     text = (text or "").strip()
     if not text:
         return queryset
+    by_field = _field_name_matches(queryset, text)
+    if by_field is not None:
+        return by_field
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config="english", search_type="websearch")
-        return (
-            queryset.filter(search_vector=query)
-            .annotate(search_rank=SearchRank(F("search_vector"), query))
-            .order_by("-search_rank", "name", "pk")
+        matches = queryset.filter(search_vector=query)
+        if _more_than(matches, RANK_CAP):
+            # A word in a large share of the catalog: ranking would read every match's vector to order them; the
+            # name order walks an index and stops at the page's end.
+            return matches.order_by("name", "pk")
+        return matches.annotate(search_rank=SearchRank(F("search_vector"), query)).order_by(
+            "-search_rank", "name", "pk"
         )
     match = _fts5_query(text)
     if not match:
         return queryset.none()
     table = queryset.model._meta.db_table
+    if _fts5_more_than(match, RANK_CAP):  # as on PostgreSQL: a very common word is listed in name order
+        return queryset.extra(  # noqa: S610 - FTS5 is joined as a table; the match string is a bound parameter
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
+            params=[match],
+        ).order_by("name", "pk")
     return queryset.extra(  # noqa: S610 - FTS5 is joined as a table; the match string is a bound parameter
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = {table}.id", f"{FTS_TABLE} MATCH %s"],
@@ -114,3 +154,9 @@ def search_filter(queryset: QuerySet, text: str) -> QuerySet:
         select={"search_rank": f"bm25({FTS_TABLE}, 10.0, 8.0, 4.0, 4.0, 1.0)"},
         order_by=["search_rank", "name", "id"],
     )
+
+
+def _fts5_more_than(match: str, limit: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT 1 OFFSET %s", [match, limit])  # noqa: S608
+        return cursor.fetchone() is not None

@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Prefetch, Q
 
+from portal.request_cache import memo
 from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Team
+from products.permissions import product_perms_annotations, product_perms_remember
 
 
 def product_list(*, user, filters: dict | None = None):
@@ -25,20 +28,28 @@ def product_list(*, user, filters: dict | None = None):
 
 
 def product_get(*, user, domain_slug: str, slug: str) -> DataProduct:
-    """The visible product at this address, or ``DataProduct.DoesNotExist`` (which pages turn into a 404)."""
-    return (
+    """The visible product at this address, or ``DataProduct.DoesNotExist`` (which pages turn into a 404). The
+    user's permissions on it come with the row, and hold for the rest of the request."""
+    product = (
         DataProduct.objects.visible_to(user)
         .select_related("domain", "owner_team", "accountable")
         .prefetch_related("tags")
+        .annotate(**product_perms_annotations(user))
         .get(domain__slug=domain_slug, slug=slug)
     )
+    product_perms_remember(user, product)
+    return product
 
 
 def product_ports(*, product: DataProduct) -> list[OutputPort]:
-    return list(
-        OutputPort.objects.filter(product=product).prefetch_related(
-            Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
-        )
+    """The product's ports by name with their fields in order: read once per request, whichever panel asks."""
+    return memo(
+        ("product_ports", product.pk),
+        lambda: list(
+            OutputPort.objects.filter(product=product)
+            .order_by("name", "pk")
+            .prefetch_related(Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id")))
+        ),
     )
 
 
@@ -61,6 +72,7 @@ class LineageNode:
     status: str = ""
     external: bool = False
     urn: str = ""
+    sunset_at: object = None
 
 
 @dataclass
@@ -74,77 +86,113 @@ class LineageGraph:
         return len(self.nodes) <= 1
 
 
+_LINEAGE_SQL = """
+WITH RECURSIVE
+  up(product_id, upstream_id, external_source, hop) AS (
+    SELECT product_id, upstream_id, external_source, 1 FROM {table} WHERE product_id = %s
+    UNION
+    SELECT e.product_id, e.upstream_id, e.external_source, up.hop + 1
+    FROM {table} e JOIN up ON e.product_id = up.upstream_id WHERE up.hop < %s
+  ),
+  down(product_id, upstream_id, external_source, hop) AS (
+    SELECT product_id, upstream_id, external_source, 1 FROM {table} WHERE upstream_id = %s
+    UNION
+    SELECT e.product_id, e.upstream_id, e.external_source, down.hop + 1
+    FROM {table} e JOIN down ON e.upstream_id = down.product_id WHERE down.hop < %s
+  )
+SELECT -1, product_id, upstream_id, external_source FROM up
+UNION ALL
+SELECT 1, product_id, upstream_id, external_source FROM down
+"""
+
+
+def _lineage_edges(product_pk: int, depth: int) -> tuple[dict, dict]:
+    """Every edge within ``depth`` hops up and down, in one recursive query: (inputs by product, outputs by
+    upstream), each a dict of id -> [(other id or None, external source)]."""
+    inputs: dict[int, set] = {}
+    outputs: dict[int, set] = {}
+    sql = _LINEAGE_SQL.format(table=connection.ops.quote_name(LineageEdge._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [product_pk, depth, product_pk, depth])
+        for direction, product_id, upstream_id, external_source in cursor.fetchall():
+            if direction < 0:
+                inputs.setdefault(product_id, set()).add((upstream_id, external_source or ""))
+            else:
+                outputs.setdefault(upstream_id, set()).add((product_id, ""))
+    return inputs, outputs
+
+
 def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph:
     """Upstream and downstream of ``product`` up to ``depth`` hops, as the user may see it.
 
-    Two queries per hop and direction, so a page costs at most ``4 * depth`` queries whatever the mesh's size.
-    Products the user may not see are left out and counted in ``hidden``.
+    Two queries whatever the mesh's size or the depth: the edges (one recursive query), then the products on them
+    the user may see. Products the user may not see are left out, counted in ``hidden``, and not walked through.
     """
-    visible = DataProduct.objects.visible_to(user)
+    inputs, outputs = _lineage_edges(product.pk, depth)
+    other_ids = {other for edges in (*inputs.values(), *outputs.values()) for other, _ in edges} - {None, product.pk}
+    visible_rows = {}
+    if other_ids:
+        visible_rows = {
+            row["pk"]: row
+            for row in DataProduct.objects.visible_to(user)
+            .filter(pk__in=other_ids)
+            .values("pk", "name", "slug", "domain__slug", "status", "urn", "sunset_at")
+        }
+    visible_rows[product.pk] = {
+        "pk": product.pk,
+        "name": product.name,
+        "slug": product.slug,
+        "domain__slug": product.domain.slug,
+        "status": product.status,
+        "urn": product.urn,
+        "sunset_at": product.sunset_at,
+    }
     graph = LineageGraph()
     nodes: dict[str, LineageNode] = {}
     hidden: set[int] = set()
 
-    def product_node(pk, name, domain_slug, slug, status, level, urn) -> str:
+    def product_node(pk, level) -> str:
         key = f"p{pk}"
         if key not in nodes:
-            url = f"/products/{domain_slug}/{slug}/"
-            nodes[key] = LineageNode(key=key, label=name, level=level, url=url, status=status, urn=urn)
+            row = visible_rows[pk]
+            url = f"/products/{row['domain__slug']}/{row['slug']}/"
+            nodes[key] = LineageNode(
+                key=key,
+                label=row["name"],
+                level=level,
+                url=url,
+                status=row["status"],
+                urn=row["urn"],
+                sunset_at=row["sunset_at"],
+            )
         return key
 
-    root = product_node(product.pk, product.name, product.domain.slug, product.slug, product.status, 0, product.urn)
-    for direction in (-1, 1):
+    root = product_node(product.pk, 0)
+    for direction, adjacency in ((-1, inputs), (1, outputs)):
         frontier = {product.pk}
         seen = {product.pk}
         for hop in range(1, depth + 1):
             if not frontier:
                 break
-            if direction < 0:
-                edges = LineageEdge.objects.filter(product_id__in=frontier)
-                other = "upstream"
-            else:
-                edges = LineageEdge.objects.filter(upstream_id__in=frontier)
-                other = "product"
-            rows = list(
-                edges.values(
-                    "product_id",
-                    "upstream_id",
-                    "external_source",
-                    f"{other}__name",
-                    f"{other}__slug",
-                    f"{other}__domain__slug",
-                    f"{other}__status",
-                    f"{other}__urn",
-                )
-            )
-            other_ids = {row[f"{other}_id"] for row in rows} - {None}
-            visible_ids = set(visible.filter(pk__in=other_ids).values_list("pk", flat=True)) if other_ids else set()
             next_frontier = set()
-            for row in rows:
-                near_id = row["product_id"] if direction < 0 else row["upstream_id"]
+            for near_id in sorted(frontier):
                 near_key = f"p{near_id}"
-                if direction < 0 and row["external_source"]:
-                    key = f"s:{row['external_source']}"
-                    nodes.setdefault(key, LineageNode(key=key, label=row["external_source"], level=-hop, external=True))
-                    graph.edges.append((key, near_key))
-                    continue
-                other_id = row["upstream_id"] if direction < 0 else row["product_id"]
-                if other_id not in visible_ids:
-                    hidden.add(other_id)
-                    continue
-                key = product_node(
-                    other_id,
-                    row[f"{other}__name"],
-                    row[f"{other}__domain__slug"],
-                    row[f"{other}__slug"],
-                    row[f"{other}__status"],
-                    direction * hop,
-                    row[f"{other}__urn"],
-                )
-                graph.edges.append((key, near_key) if direction < 0 else (near_key, key))
-                if other_id not in seen:
-                    seen.add(other_id)
-                    next_frontier.add(other_id)
+                for other_id, external_source in sorted(adjacency.get(near_id, ()), key=str):
+                    if direction < 0 and external_source:
+                        key = f"s:{external_source}"
+                        nodes.setdefault(key, LineageNode(key=key, label=external_source, level=-hop, external=True))
+                        graph.edges.append((key, near_key))
+                        continue
+                    if other_id is None:
+                        continue
+                    if other_id not in visible_rows:
+                        hidden.add(other_id)
+                        continue
+                    key = product_node(other_id, direction * hop)
+                    graph.edges.append((key, near_key) if direction < 0 else (near_key, key))
+                    if other_id not in seen:
+                        seen.add(other_id)
+                        next_frontier.add(other_id)
             frontier = next_frontier
     graph.nodes = sorted(nodes.values(), key=lambda node: (node.level, node.label))
     graph.edges = sorted(set(graph.edges))
@@ -184,16 +232,13 @@ def home_summary(*, user) -> dict:
     }
 
 
-def inputs_ending(*, user, product: DataProduct) -> list[DataProduct]:
-    """The products this one reads from that are deprecated (with their sunset) or retired: its owners must move."""
-    return list(
-        DataProduct.objects.visible_to(user)
-        .filter(
-            outputs__product=product,
-            status__in=[DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED],
-        )
-        .select_related("domain")
-        .order_by("name", "pk")
+def inputs_ending_in(graph: LineageGraph) -> list[LineageNode]:
+    """The visible products one hop upstream in ``graph`` that are deprecated (with their sunset) or retired: what
+    ``inputs_ending`` answers, without a query of its own."""
+    ending = {DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED}
+    return sorted(
+        (node for node in graph.nodes if node.level == -1 and not node.external and node.status in ending),
+        key=lambda node: (node.label, node.key),
     )
 
 
@@ -207,3 +252,22 @@ def input_ports_ending(*, user, product: DataProduct) -> list[OutputPort]:
         .select_related("product__domain", "successor")
         .order_by("product__name", "name", "pk")
     )
+
+
+LINEAGE_PICKER_LIMIT = 20
+
+
+def lineage_candidates(*, user, product: DataProduct, text: str) -> list[DataProduct]:
+    """Products the user may see that could feed ``product``, matching ``text`` (the lineage picker's answers)."""
+    from products.search import search_filter
+
+    text = (text or "").strip()[:200]
+    if not text:
+        return []
+    queryset = (
+        DataProduct.objects.visible_to(user)
+        .exclude(pk=product.pk)
+        .select_related("domain")
+        .only("pk", "name", "slug", "urn", "status", "domain__slug", "domain__name")
+    )
+    return list(search_filter(queryset, text)[:LINEAGE_PICKER_LIMIT])

@@ -28,5 +28,6 @@ urlpatterns = [
         name="unsubscribe",
     ),
     path("<slug:domain>/<slug:slug>/lineage/", views.lineage_add, name="lineage-add"),
+    path("<slug:domain>/<slug:slug>/lineage/picker/", views.lineage_picker, name="lineage-picker"),
     path("<slug:domain>/<slug:slug>/lineage/<int:edge_id>/delete/", views.lineage_remove, name="lineage-remove"),
 ]

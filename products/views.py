@@ -65,10 +65,11 @@ def product_detail(request, domain: str, slug: str):
     product = visible_product_or_404(request, domain, slug)
     graph = selectors.lineage_graph(user=request.user, product=product)
     can_edit = permissions.can_edit_product(request.user, product)
+    consumers = selectors.product_consumers(product=product)
     context = {
         "product": product,
         "ports": selectors.product_ports(product=product),
-        "consumers": selectors.product_consumers(product=product),
+        "consumers": consumers,
         "lineage": lineage_layout(graph),
         "lineage_graph": graph,
         "history": audit_history(target=product),
@@ -76,10 +77,10 @@ def product_detail(request, domain: str, slug: str):
         "can_change_status": permissions.can_change_product_status(request.user, product),
         "transitions": services.PRODUCT_TRANSITIONS.get(product.status, set()),
         "subscribe_form": SubscribeForm(user=request.user),
-        "my_subscription": selectors.product_user_subscription(user=request.user, product=product),
-        "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,
+        "my_subscription": next((sub for sub in consumers if sub.user_id == request.user.pk), None),
+        "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,  # no option list
         "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
-        "ending_inputs": selectors.inputs_ending(user=request.user, product=product),
+        "ending_inputs": selectors.inputs_ending_in(graph),
         "ending_input_ports": selectors.input_ports_ending(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
@@ -246,3 +247,11 @@ def lineage_remove(request, domain: str, slug: str, edge_id: int):
     services.lineage_remove(actor=request.user, edge=get_object_or_404(LineageEdge, pk=edge_id, product=product))
     messages.success(request, "Input removed.")
     return redirect(product.get_absolute_url() + "#lineage")
+
+
+@login_required
+def lineage_picker(request, domain: str, slug: str):
+    """The lineage form's autocomplete: up to 20 products the user may see whose words match ``q``."""
+    product = _editable_product(request, domain, slug)
+    candidates = selectors.lineage_candidates(user=request.user, product=product, text=request.GET.get("q", ""))
+    return render(request, "products/_lineage_picker.html", {"candidates": candidates, "product": product})

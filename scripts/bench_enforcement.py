@@ -5,6 +5,8 @@ worker processes over Redis, timed from the run's start to its end as recorded b
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python scripts/bench_enforcement.py                 # SQLite
     REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python scripts/bench_enforcement.py --database postgres
 
+BENCH_POSTGRES_URL (server, default postgres://postgres@127.0.0.1:5432) and BENCH_DATABASE_NAME choose the database.
+
 It builds (once, then reuses) a separate database of N generated products (``generate_catalog``'s
 ``generate_products``: one port, 5 fields each, no accountable person, so every product opens violations), creates
 10 standards in force directly, then for each worker count: clears violations and scores (a cold run opens every
@@ -158,11 +160,12 @@ def main() -> None:
     if args.database == "sqlite":
         database_url = f"sqlite:///{out_dir / f'enforcement-{args.products}.sqlite3'}"
     else:
-        database_url = f"postgres://postgres@127.0.0.1:5432/mesh_bench_enforcement_{args.products}"
+        server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+        name = os.environ.get("BENCH_DATABASE_NAME", f"mesh_bench_enforcement_{args.products}")
+        database_url = f"{server}/{name}"
         import psycopg
 
-        name = database_url.rsplit("/", 1)[1]
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        with psycopg.connect(f"{server}/postgres".replace("postgres://", "postgresql://"), autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 conn.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}

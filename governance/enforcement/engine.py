@@ -17,13 +17,15 @@ Two entry points:
 
 A violation is keyed by (product, rule key, message key): the rule key is the standard's code or
 ``baseline:<item>``; the message key is a hash of the message, so each failing field is its own violation and a
-rerun with nothing changed finds the same keys and writes nothing new but ``last_seen_at``.
+rerun with nothing changed finds the same keys and writes nothing: ``last_seen_at`` moves only once it is older
+than ``SEEN_RESOLUTION``, and a violation opened on a published product is stored already marked as notified, with
+its owners' notifications written beside it.
 """
 
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -58,6 +60,7 @@ BASELINE_ITEMS = {
 }
 ProductStatus = DataProduct.Status
 EVALUATED_STATUSES = (ProductStatus.DRAFT, ProductStatus.PUBLISHED, ProductStatus.DEPRECATED)
+SEEN_RESOLUTION = timedelta(hours=1)  # how stale an open violation's ``last_seen_at`` may be before a run moves it
 
 
 @dataclass(frozen=True)
@@ -262,11 +265,14 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
         actions = dict(StandardEnforcement.objects.values_list("code", "auto_action"))
         waived = _waived_codes(locked, now=now)
         open_rows = list(
-            Violation.objects.filter(product_id__in=locked, resolved_at__isnull=True).only(
-                "pk", "product_id", "rule_key", "message_key"
+            Violation.objects.filter(product_id__in=locked, resolved_at__isnull=True).values_list(
+                "pk", "product_id", "rule_key", "message_key", "last_seen_at"
             )
         )
-        open_by_key = {(row.product_id, row.rule_key, row.message_key): row.pk for row in open_rows}
+        open_by_key = {
+            (product_id, rule_key, message_key): pk for pk, product_id, rule_key, message_key, _ in open_rows
+        }
+        stale = {pk for pk, *_, last_seen in open_rows if last_seen < now - SEEN_RESOLUTION}
         current = {
             row.product_id: row
             for row in ProductCompliance.objects.filter(product_id__in=locked).only(
@@ -300,6 +306,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                             last_seen_at=now,
                             grace_ends=rule.grace_ends or today,
                             opened_by_run_id=run_id,
+                            notified_open=product.status == ProductStatus.PUBLISHED,
                         )
                     )
                 rule = failure.rule
@@ -329,13 +336,14 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                 snapshots.append(ComplianceSnapshot(run_id=run_id, product_id=product.pk, score=value, taken_at=now))
 
         resolved_ids = [pk for key, pk in open_by_key.items() if key not in seen]
-        still_open = [pk for key, pk in open_by_key.items() if key in seen]
+        still_open = [pk for key, pk in open_by_key.items() if key in seen and pk in stale]
         if resolved_ids:
             Violation.objects.filter(pk__in=resolved_ids, resolved_at__isnull=True).update(resolved_at=now)
         if still_open:
             Violation.objects.filter(pk__in=still_open).update(last_seen_at=now)
         if new_rows:
             Violation.objects.bulk_create(new_rows, ignore_conflicts=True)
+            _notify_opened(products, [row for row in new_rows if row.notified_open])
         if compliance_rows:
             ProductCompliance.objects.bulk_create(
                 compliance_rows,
@@ -366,6 +374,45 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
     return result
 
 
+def _product_url(product) -> str:
+    return reverse("products:product-detail", kwargs={"domain": product.domain.slug, "slug": product.slug})
+
+
+def _notify_opened(products, rows: list[Violation]) -> None:
+    """The owning team hears of each violation opened on a published product, written with the violations (which
+    are stored already marked as notified): one query for the members and one insert."""
+    if not rows:
+        return
+    by_pk = {product.pk: product for product in products}
+    members = _team_members({by_pk[row.product_id].owner_team_id for row in rows})
+    notifications = []
+    urls: dict[int, str] = {}
+    for row in rows:
+        product = by_pk[row.product_id]
+        recipients = members.get(product.owner_team_id)
+        if not recipients:
+            continue
+        if product.pk not in urls:
+            urls[product.pk] = _product_url(product)
+        key = hashlib.sha1(
+            f"{row.product_id}|{row.rule_key}|{row.message_key}|{row.opened_at.isoformat()}".encode(),
+            usedforsecurity=False,
+        ).hexdigest()
+        notifications += [
+            Notification(
+                recipient_id=user_id,
+                kind="governance.violation_open",
+                title=f"{product.name}: {row.rule_key} violated"[:200],
+                body=row.message,
+                url=urls[product.pk],
+                dedupe_key=f"violation-open-{key}",
+            )
+            for user_id in recipients
+        ]
+    if notifications:
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+
+
 def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
     """Owners hear once of each violation opened on a published product, and once when a blocker passes its grace
     period (unless waived); then the standard's auto-action applies. Constant queries whatever the chunk size."""
@@ -380,12 +427,15 @@ def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
     )
     if not pending:
         return
-    members = _team_members({product.owner_team_id for product in published.values()})
+    members = _team_members({published[violation.product_id].owner_team_id for violation in pending})
     notifications, opened_ids, grace_ids, deprecate = [], [], [], {}
+    urls: dict[int, str] = {}
     for violation in pending:
         product = published[violation.product_id]
-        url = reverse("products:product-detail", kwargs={"domain": product.domain.slug, "slug": product.slug})
         recipients = members.get(product.owner_team_id, [])
+        if recipients and product.pk not in urls:
+            urls[product.pk] = _product_url(product)
+        url = urls.get(product.pk, "")
         if not violation.notified_open:
             opened_ids.append(violation.pk)
             notifications += [

@@ -9,12 +9,15 @@ from django.db.models import Q
 
 from governance.models import Seat
 from portal.permissions import is_portal_admin, is_signed_in
+from portal.request_cache import forget_on_delete_of, memo
 from products.models import DataProduct
 from products.permissions import can_edit_product, product_editable_q
 
+forget_on_delete_of(Seat)
+
 
 def _is_any_council_member(user) -> bool:
-    return is_signed_in(user) and Seat.objects.filter(holder=user).exists()
+    return is_signed_in(user) and memo(("holds_seat", user.pk), Seat.objects.filter(holder=user).exists)
 
 
 def _is_any_chair(user) -> bool:

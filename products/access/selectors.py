@@ -6,10 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from portal.permissions import is_signed_in
 from products.access import permissions, services
 from products.access.masking import check_query, mask_plan, mask_rows
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
-from products.models import DataProduct, OutputPort, SchemaField, Team
+from products.models import DataProduct, OutputPort, SchemaField
+from products.permissions import team_role
+from products.selectors import product_ports
 from products.warehouse import RowQuery, port_rows_read
 
 
@@ -80,12 +83,12 @@ def product_access_tab(*, user, product: DataProduct) -> dict:
             requester=user, port__product=product, status=AccessRequest.Status.PENDING
         ).values_list("port_id", flat=True)
     )
-    in_team = Team.objects.filter(pk=product.owner_team_id, memberships__user=user).exists()
+    in_team = is_signed_in(user) and team_role(user, product.owner_team_id) is not None
     context = {
         "decider": decider,
         "ports": [
             {"port": port, "grant": mine.get(port.pk), "pending": port.pk in pending, "in_team": in_team}
-            for port in OutputPort.objects.filter(product=product).order_by("name")
+            for port in product_ports(product=product)
         ],
         "grants": [],
         "pending": [],

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.db import analyze
 from portal.errors import DomainError, require
 from portal.services import audit_record
 from products import services as catalog
@@ -28,7 +29,7 @@ from products.contracts import odcs, permissions
 from products.contracts.changes import change_level, schema_diff, schema_normalise, version_parse
 from products.contracts.export import portal_definition
 from products.contracts.models import PortContract, SchemaVersion
-from products.models import DataProduct
+from products.models import DataProduct, OutputPort, SchemaField
 
 _DOMAIN_FIELDS = {"version": "version", "name": "schema[0].name", "port": "schema[0].name"}
 _DOMAIN_FIELDS |= {"fields": "schema[0].properties", "kind": "schema[0].physicalType"}
@@ -97,6 +98,9 @@ def contracts_read(text: str | bytes | None = None, *, documents: list | None = 
     return specs
 
 
+BULK_IMPORT = 50  # contracts in one import from which the planner's statistics are refreshed afterwards
+
+
 def contracts_apply(
     *, actor, text: str | bytes | None = None, documents: list | None = None, product=None, dry_run: bool = False
 ) -> list[ContractOutcome]:
@@ -130,6 +134,8 @@ def contracts_apply(
                 raise _DryRun(outcomes)
     except _DryRun as done:
         return done.outcomes
+    if len(specs) >= BULK_IMPORT:
+        analyze(DataProduct, OutputPort, SchemaField)
     return outcomes
 
 

@@ -86,7 +86,9 @@ def product_drift_section(*, user, product) -> dict | None:
 
     if not permissions.can_view_contract(user, product):
         return None
-    ports = list(product.ports.order_by("name", "pk"))
+    from products.selectors import product_ports
+
+    ports = product_ports(product=product)
     findings = list(
         DriftFinding.objects.filter(port__product=product, resolved_at=None).order_by("port_id", "kind", "column")
     )

@@ -76,3 +76,21 @@ def test_catalog_page_and_api_search_agree(client_for, api_for, owner, catalog):
     assert b"Customer 360" in page.content
     api = api_for(owner).get("/api/v1/products/?q=loyalty_tier")
     assert [item["name"] for item in api.json()["results"]] == ["Customer 360"]
+
+
+def test_a_word_in_very_many_products_lists_them_by_name_unranked(owner, team, monkeypatch):
+    from products import search
+    from tests.products.bulk import make_products
+
+    make_products(team, 6, prefix="common")
+    monkeypatch.setattr(search, "RANK_CAP", 3)
+    names = _names(owner, "catalogue")
+    assert len(names) == 6
+    assert names == sorted(names)
+
+
+def test_a_column_name_finds_the_products_with_that_column(owner, catalog, team):
+    other = factories.DataProductFactory(owner_team=team, name="Loyalty Tier Report", summary="loyalty tier trends")
+    assert other.pk
+    assert _names(owner, "loyalty_tier") == ["Customer 360"]
+    assert _names(owner, "Loyalty_Tier") == ["Customer 360"]

@@ -101,6 +101,7 @@ CASES = [
         data={"external_source": "ERP"},
         expect=TEAM_REDIRECT,
     ),
+    Case("products:lineage-picker", lambda w: _page(w, "lineage/picker/?q=customer"), 403, expect=TEAM),
     Case(
         "products:lineage-remove",
         lambda w: _page(w, f"lineage/{w.edge.pk}/delete/"),

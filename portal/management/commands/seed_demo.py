@@ -3,6 +3,7 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from portal.db import analyze
 from portal.demo import DEMO_PASSWORD, PERSONAS, seed_users
 
 # Each app that has demo data offers ``<app>.demo.seed(users)``; they run in this order.
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             users = seed_users()
             for module_name in DEMO_SEEDERS:
                 importlib.import_module(module_name).seed(users)
+        analyze()  # fresh statistics: the planner would otherwise take every freshly seeded table for one row
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is in place. Log in as any of these (password: {DEMO_PASSWORD}):")
         )

@@ -4,8 +4,10 @@ import random
 
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import transaction
 
+from portal.db import analyze
+from products.generate import generate_mesh
 from products.models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team
 from products.search import search_index_update
 
@@ -99,6 +101,7 @@ def generate_products(
     tag, _ = Tag.objects.get_or_create(name="generated")
     perms = list(Permission.objects.filter(codename__in=["change_dataproduct", "publish_dataproduct"]))
     ids: list[int] = []
+    next_analyze = batch
     for start in range(0, count, batch):
         with transaction.atomic():
             products = DataProduct.objects.bulk_create(
@@ -150,6 +153,10 @@ def generate_products(
             batch_ids = [product.pk for product in products]
             search_index_update(batch_ids)
             ids.extend(batch_ids)
+        if len(ids) >= next_analyze:
+            # Statistics that follow the load: planned for a near-empty table, each batch's look-ups would scan.
+            analyze(DataProduct, OutputPort, SchemaField, DataProductGroupObjectPermission, DataProduct.tags.through)
+            next_analyze = 2 * len(ids)
     return ids
 
 
@@ -161,12 +168,20 @@ class Command(BaseCommand):
         parser.add_argument("--fields", type=int, default=20, help="fields per product (default 20)")
         parser.add_argument("--team", default="bench", help="team slug; created in domain 'bench' if missing")
         parser.add_argument("--prefix", default="gen")
+        parser.add_argument(
+            "--mesh",
+            action="store_true",
+            help="a realistic mesh: six domains of three teams, Zipf vocabulary and tags, 5%% drafts, lineage, "
+            "consumers and history",
+        )
 
-    def handle(self, *args, count, fields, team, prefix, **options):
+    def handle(self, *args, count, fields, team, prefix, mesh, **options):
+        if mesh:
+            ids = generate_mesh(count, fields_per_product=fields, prefix=prefix)
+            self.stdout.write(self.style.SUCCESS(f"{len(ids)} products generated across the mesh's teams."))
+            return
         domain, _ = Domain.objects.get_or_create(slug="bench", defaults={"name": "Benchmark"})
         owner_team = Team.objects.filter(slug=team).first() or Team.objects.create(slug=team, name=team, domain=domain)
         ids = generate_products(owner_team, count, fields_per_product=fields, prefix=prefix)
-        if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would gather after a bulk load
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        analyze()  # fresh statistics, as autovacuum would gather after a bulk load
         self.stdout.write(self.style.SUCCESS(f"{len(ids)} products generated for team {owner_team.slug}."))

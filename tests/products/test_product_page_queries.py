@@ -1,0 +1,73 @@
+"""The product page costs the same number of queries with 1 or 50 ports, fields, consumers, lineage edges and
+history rows, for an analyst, the owning team and an admin; the lineage picker lists no product up front."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal.services import audit_record
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# What the page reads today (29 for an analyst, 34 for the owning team, 33 for an admin): the session, the user,
+# the product with the user's permissions on it, its tags, notifications, ports and fields, consumers, lineage (two
+# queries at any depth), history, and each panel's own rows (glossary, compliance, quality, contract, access).
+PRODUCT_PAGE_MAX_QUERIES = 34
+
+
+def _grow(product, team, count: int) -> None:
+    for i in range(count):
+        port = factories.OutputPortFactory(product=product, name=f"port_{product.pk}_{i}")
+        factories.SchemaFieldFactory(port=port, name=f"f_{i}")
+        factories.SchemaFieldFactory(port=port, name=f"g_{i}")
+        factories.SubscriptionFactory(product=product, user=factories.UserFactory())
+        upstream = factories.DataProductFactory(owner_team=team)
+        factories.LineageEdgeFactory(product=product, upstream=upstream)
+        factories.LineageEdgeFactory(product=upstream, upstream=factories.DataProductFactory(owner_team=team))
+        factories.LineageEdgeFactory(upstream=product, product=factories.DataProductFactory(owner_team=team))
+        audit_record(actor=None, action="product.updated", target=product, comment=f"change {i}")
+
+
+def _count(client, product) -> int:
+    client.get(product.get_absolute_url())  # warm per-process caches (content types, templates)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(product.get_absolute_url())
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("persona", ["analyst", "owner", "admin_user"])
+def test_product_page_costs_the_same_at_1_and_50_rows_of_everything(request, client_for, team, persona):
+    client = client_for(request.getfixturevalue(persona))
+    one = factories.DataProductFactory(owner_team=team)
+    fifty = factories.DataProductFactory(owner_team=team)
+    _grow(one, team, 1)
+    _grow(fifty, team, 50)
+    few, many = _count(client, one), _count(client, fifty)
+    assert many == few
+    assert many <= PRODUCT_PAGE_MAX_QUERIES
+
+
+def test_editor_page_lists_no_upstream_options(client_for, owner, team):
+    product = factories.DataProductFactory(owner_team=team)
+    for i in range(30):
+        factories.DataProductFactory(owner_team=team, name=f"Candidate {i}")
+    body = client_for(owner).get(product.get_absolute_url()).content.decode()
+    assert "Candidate 7" not in body
+    assert 'id="upstream-search"' in body
+
+
+def test_lineage_picker_answers_visible_matches_only(client_for, owner, team, other_team):
+    product = factories.DataProductFactory(owner_team=team, name="Orders")
+    factories.DataProductFactory(owner_team=team, name="Invoices ledger")
+    factories.DataProductFactory(owner_team=other_team, name="Invoices draft", status="draft")
+    url = product.get_absolute_url() + "lineage/picker/?q=invoices"
+    body = client_for(owner).get(url).content.decode()
+    assert "Invoices ledger" in body
+    assert "Invoices draft" not in body
+    assert 'name="upstream"' in body
+
+
+def test_lineage_picker_is_for_the_owning_team(client_for, analyst, product):
+    assert client_for(analyst).get(product.get_absolute_url() + "lineage/picker/?q=x").status_code == 403
