@@ -15,8 +15,12 @@ class JSONInputError(ValueError):
     pass
 
 
-def json_input_check(value) -> None:
-    """Refuse (``JSONInputError``) a parsed document nested too deeply or holding a NUL character."""
+def json_input_check(value, *, keys: bool = True) -> None:
+    """Refuse (``JSONInputError``) a parsed document nested too deeply or holding a NUL character.
+
+    ``keys=False`` looks for NUL in values only: an API body's member names pick serializer fields, and a name
+    holding a NUL picks none, so it is ignored like any unknown member (a field that stores a whole object, such
+    as a standard's rule, checks its own keys)."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -28,20 +32,21 @@ def json_input_check(value) -> None:
             if depth > MAX_JSON_DEPTH:
                 raise JSONInputError(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
             if isinstance(item, dict):
-                stack.extend((key, depth) for key in item)
+                if keys:
+                    stack.extend((key, depth) for key in item)
                 stack.extend((child, depth + 1) for child in item.values())
             else:
                 stack.extend((child, depth + 1) for child in item)
 
 
-def json_input_parse(text: str | bytes, **loads_kwargs):
+def json_input_parse(text: str | bytes, *, keys: bool = True, **loads_kwargs):
     """``json.loads`` for input: a syntax error, too deep a nesting or a NUL is a ``JSONInputError`` (a
-    ``ValueError``), never a ``RecursionError``."""
+    ``ValueError``), never a ``RecursionError``. ``keys`` as for ``json_input_check``."""
     try:
         value = json.loads(text, **loads_kwargs)
     except RecursionError:
         raise JSONInputError(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.") from None
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise JSONInputError(f"JSON parse error - {error}") from None
-    json_input_check(value)
+    json_input_check(value, keys=keys)
     return value

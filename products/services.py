@@ -297,7 +297,9 @@ def port_delete(*, actor, port: OutputPort) -> None:
     product = DataProduct.objects.select_for_update().get(pk=port.product_id)
     require(permissions.can_edit_product(actor, product), NOT_YOURS)
     if port.access_requests.exists():
-        raise DomainError("Access has been requested to this port, so it is kept for the record.", field="port")
+        raise DomainError(
+            "Access has been requested to this port, so it is kept for the record.", field="port", code="in_use"
+        )
     audit_record(actor=actor, action="port.delete", target=product, data={"port": port.name})
     port.delete()
 

@@ -9,12 +9,12 @@ from products.models import DataProduct, Domain, SchemaField
 from products.permissions import product_editable_q
 
 
-@extend_schema_field(OpenApiTypes.INT)
 @extend_schema_field({"type": "string", "maxLength": 150, "pattern": "^[^\\u0000]*[^\\W_][^\\u0000]*$"})
-class TermNameField(serializers.CharField):
+class TermNameField(StrictCharField):
     """A term's name: the service refuses one without a letter or digit, and the schema says so."""
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleTermField(serializers.PrimaryKeyRelatedField):
     """A term reference limited to the terms the caller may see (optionally only approved ones)."""
 

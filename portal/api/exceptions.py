@@ -7,7 +7,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from portal.errors import DomainError
 
 # A refusal caused by the state of things rather than by the input's form: an illegal transition, a name taken.
-CONFLICT_CODES = {"transition_not_allowed", "already_exists", "unique"}
+CONFLICT_CODES = {"transition_not_allowed", "already_exists", "in_use", "unique"}
 # Related objects named by the input that do not exist, or that the caller may not see (the same answer).
 MISSING_CODES = {"does_not_exist"}
 
@@ -44,7 +44,12 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc))
     if isinstance(exc, DomainError):
         body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
-        code = status.HTTP_409_CONFLICT if exc.code in CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
+        if exc.code in CONFLICT_CODES:
+            code = status.HTTP_409_CONFLICT
+        elif exc.code in MISSING_CODES:
+            code = status.HTTP_404_NOT_FOUND
+        else:
+            code = status.HTTP_400_BAD_REQUEST
         return Response(body, status=code)
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

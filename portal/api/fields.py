@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.json_input import JSONInputError, json_input_check
+
 
 class StrictCharField(serializers.CharField):
     """A string that must arrive as a JSON string: numbers and booleans are refused, not turned into text."""
@@ -29,7 +31,8 @@ class StrictBooleanField(serializers.BooleanField):
 
 @extend_schema_field({"type": "object", "additionalProperties": True})
 class JSONObjectField(serializers.JSONField):
-    """A JSON object (``{...}``): null, lists and scalars are refused naming the field, as the schema says."""
+    """A JSON object (``{...}``): null, lists and scalars are refused naming the field, as the schema says, and so
+    is a NUL anywhere in it, its keys included (the database stores it whole)."""
 
     default_error_messages = {"not_an_object": "Must be a JSON object."}
 
@@ -37,4 +40,8 @@ class JSONObjectField(serializers.JSONField):
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             self.fail("not_an_object")
+        try:
+            json_input_check(value)
+        except JSONInputError as error:
+            raise serializers.ValidationError(str(error)) from None
         return value

@@ -7,7 +7,7 @@ from portal.json_input import JSONInputError, json_input_parse
 
 
 class TextJSONParser(JSONParser):
-    """The API's JSON parser: a body nested too deeply or holding a NUL character is a 400, never a 500
+    """The API's JSON parser: a body nested too deeply or holding a NUL character in a value is a 400, never a 500
     (``portal.json_input``)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -19,7 +19,7 @@ class TextJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - {error}") from None
         constant = {"parse_constant": _refuse_constant} if api_settings.STRICT_JSON else {}
         try:
-            return json_input_parse(text, **constant)
+            return json_input_parse(text, keys=False, **constant)
         except JSONInputError as error:
             raise ParseError(str(error)) from None
 

@@ -90,6 +90,6 @@ def check_query(plan: MaskPlan, *, order_by: str | None, where_column: str | Non
         if not column:
             continue
         if column not in plan.columns:
-            raise DomainError(f"No column named “{column}” in this port.", field=name)
+            raise DomainError(f"No column named “{column}” in this port.", field=name, code="does_not_exist")
         if column in plan.masked:
             raise DomainError(f"“{column}” is masked for you; it cannot be used to filter or sort.", field=name)

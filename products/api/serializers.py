@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from portal.api.fields import StrictCharField
 from products import permissions
-from products.api.fields import ProductField
+from products.api.fields import PercentField, ProductField
 from products.models import (
     SCHEMA_COLUMN_KEYS,
     DataProduct,
@@ -113,6 +113,8 @@ class DataProductSerializer(serializers.ModelSerializer):
         slug_field="username", queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
     tags = TagListField(child=StrictCharField(max_length=50), required=False)
+    completeness_percent = PercentField(required=False, allow_null=True)
+    availability_percent = PercentField(required=False, allow_null=True)
     ports = NestedPortSerializer(many=True, read_only=True)
     page_url = serializers.SerializerMethodField()
     # governance.ProductCompliance, joined by the viewset's select_related("compliance"); null until evaluated.

@@ -169,7 +169,16 @@ CONTRACT_REQUEST = {
         "kind": {"type": "string", "enum": ["DataContract"]},
         "id": {"type": "string", "minLength": 1},
         "version": {"type": "string", "pattern": SEMVER_RE.pattern},
-        "schema": {"type": "array", "minItems": 1, "maxItems": 1, "items": {"type": "object", "required": ["name"]}},
+        "schema": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1}},
+            },
+        },
     },
 }
 
