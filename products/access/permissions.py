@@ -2,6 +2,7 @@
 access approver of the owning team decides requests and revokes grants; reading rows needs a live grant (or
 membership of the owning team)."""
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -106,3 +107,13 @@ def can_read_port_data(user, port, *, now=None) -> bool:
 def can_provision_warehouse(user) -> bool:
     """Creating roles and granting in a warehouse is the portal administrators' job."""
     return is_portal_admin(user)
+
+
+def is_data_protection_officer(user) -> bool:
+    """A member of the data-protection group (``settings.MESH_DATA_PROTECTION_GROUP``)."""
+    return is_signed_in(user) and user.groups.filter(name=settings.MESH_DATA_PROTECTION_GROUP).exists()
+
+
+def can_manage_clearances(user) -> bool:
+    """The data-protection group (and portal admins) record and revoke clearances."""
+    return is_portal_admin(user) or is_data_protection_officer(user)

@@ -118,6 +118,12 @@ def clearances_of(*, user):
     return Clearance.objects.filter(user=user).order_by("kind")
 
 
+def clearances_visible(*, user):
+    """Everyone's clearances for the data-protection group and admins; one's own for anyone else."""
+    clearances = Clearance.objects.select_related("user", "granted_by").order_by("user__username", "kind")
+    return clearances if permissions.can_manage_clearances(user) else clearances.filter(user=user)
+
+
 @dataclass
 class PortData:
     columns: list[str]

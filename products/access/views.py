@@ -9,9 +9,9 @@ from portal.csv_safe import csv_response
 from portal.errors import DomainError
 from portal.forms import attach_domain_error
 from portal.services import audit_record
-from products.access import permissions, selectors, services
-from products.access.forms import AccessDecisionForm, AccessRequestForm, GrantRevokeForm
-from products.access.models import AccessGrant, AccessRequest
+from products.access import clearances, permissions, selectors, services
+from products.access.forms import AccessDecisionForm, AccessRequestForm, ClearanceForm, GrantRevokeForm
+from products.access.models import AccessGrant, AccessRequest, Clearance
 from products.models import OutputPort
 from products.warehouse import WarehouseError
 
@@ -226,3 +226,45 @@ def port_export(request, domain: str, slug: str, port_id: int):
     response = csv_response(f"{port.product.slug}-{port.name}.csv", data.columns, data.rows)
     audit_record(actor=request.user, action="port.export", target=port.product, data={"port": port.pk})
     return response
+
+
+@login_required
+def clearance_list(request):
+    """The data-protection group's register of clearances: who holds which, until when; grant and revoke."""
+    if not permissions.can_manage_clearances(request.user):
+        raise PermissionDenied("Only the data-protection group manages clearances.")
+    form = ClearanceForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                clearance = clearances.clearance_grant(
+                    actor=request.user,
+                    username=data["user"],
+                    kind=data["kind"],
+                    expires_at=data["expires_at"],
+                    note=data["note"],
+                )
+            except DomainError as error:
+                attach_domain_error(form, error)
+            else:
+                messages.success(request, f"Recorded: {clearance}.")
+                return redirect("products:clearance-list")
+        status = 400
+    context = {"form": form, "clearances": list(selectors.clearances_visible(user=request.user)[:500])}
+    return render(request, "products/access/clearance_list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def clearance_revoke(request, pk: int):
+    if not permissions.can_manage_clearances(request.user):
+        raise PermissionDenied("Only the data-protection group manages clearances.")
+    try:
+        clearance = selectors.clearances_visible(user=request.user).get(pk=pk)
+    except Clearance.DoesNotExist:
+        raise Http404("No such clearance") from None
+    clearances.clearance_revoke(actor=request.user, clearance=clearance, reason=request.POST.get("reason", "")[:300])
+    messages.success(request, f"Revoked: {clearance.user.username}'s {clearance.get_kind_display()}.")
+    return redirect("products:clearance-list")

@@ -112,10 +112,22 @@ class AccessGrantSerializer(serializers.ModelSerializer):
 
 
 class ClearanceSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
     class Meta:
         model = Clearance
-        fields = ["id", "kind", "granted_at", "expires_at"]
+        fields = ["id", "user", "kind", "granted_at", "granted_by", "expires_at", "note"]
         read_only_fields = fields
+
+
+class ClearanceGrantSerializer(serializers.Serializer):
+    """What the data-protection group sends to record a clearance: whose (user name), which kind, until when."""
+
+    user = serializers.CharField(max_length=150)
+    kind = serializers.ChoiceField(choices=Clearance.Kind.choices)
+    expires_at = serializers.DateTimeField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class PortPreviewSerializer(serializers.Serializer):

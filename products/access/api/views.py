@@ -3,11 +3,12 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from products.access import permissions, selectors, services
+from products.access import clearances, permissions, selectors, services
 from products.access.api.serializers import (
     AccessDecisionSerializer,
     AccessGrantSerializer,
     AccessRequestSerializer,
+    ClearanceGrantSerializer,
     ClearanceSerializer,
     GrantRevokeSerializer,
     PortPreviewSerializer,
@@ -90,16 +91,36 @@ class AccessGrantViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=grant.pk)).data)
 
 
-class ClearanceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Your own clearances (recorded by admins)."""
+class ClearanceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Clearances: your own; the data-protection group (and admins) see everyone's, record one (``POST`` with a
+    user name, kind and expiry: recording an existing one renews it) and revoke one (``DELETE``)."""
 
     serializer_class = ClearanceSerializer
     filterset_fields = ["kind"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return self.get_serializer_class().Meta.model.objects.none()
-        return selectors.clearances_of(user=self.request.user)
+            return ClearanceSerializer.Meta.model.objects.none()
+        return selectors.clearances_visible(user=self.request.user)
+
+    @extend_schema(request=ClearanceGrantSerializer, responses={201: ClearanceSerializer})
+    def create(self, request):
+        body = ClearanceGrantSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        clearance = clearances.clearance_grant(
+            actor=request.user,
+            username=data["user"],
+            kind=data["kind"],
+            expires_at=data["expires_at"],
+            note=data["note"],
+        )
+        return Response(ClearanceSerializer(self.get_queryset().get(pk=clearance.pk)).data, status=201)
+
+    def perform_destroy(self, instance):
+        clearances.clearance_revoke(actor=self.request.user, clearance=instance)
 
 
 class PortDataViewSet(viewsets.GenericViewSet):
