@@ -25,8 +25,11 @@ def _grant_qs():
 
 def access_requests_visible(*, user):
     """Requests ``user`` may see: their own, and those on products whose access they decide."""
-    decided = DataProduct.objects.filter(permissions.access_decider_products_q(user))
-    return _access_request_qs().filter(Q(requester=user) | Q(port__product__in=decided)).order_by("-created_at", "-id")
+    return (
+        _access_request_qs()
+        .filter(Q(requester=user) | permissions.access_requests_decidable_q(user))
+        .order_by("-created_at", "-id")
+    )
 
 
 def access_request_get(*, user, pk: int) -> AccessRequest:
@@ -49,16 +52,12 @@ def my_access(*, user) -> dict:
     grants = list(_grant_qs().filter(user=user).order_by("status", "expires_at", "id")[:100])
     for grant in grants:
         grant.renewable = grant.is_live(now) and grant.expires_at - now <= services.RENEWAL_WINDOW
-    decided = DataProduct.objects.filter(permissions.access_decider_products_q(user))
     return {
         "grants": grants,
         "requests": list(_access_request_qs().filter(requester=user).order_by("-created_at", "-id")[:50]),
         "clearances": list(Clearance.objects.filter(user=user).order_by("kind")),
         "to_decide": list(
-            _access_request_qs()
-            .filter(status=AccessRequest.Status.PENDING, port__product__in=decided)
-            .exclude(requester=user)
-            .order_by("created_at", "id")[:50]
+            _access_request_qs().filter(permissions.access_requests_awaiting_q(user)).order_by("created_at", "id")[:50]
         ),
         "now": now,
     }

@@ -110,6 +110,7 @@ def access_request_detail(request, pk: int):
             "access_request": access_request,
             "can_decide": access_request.status == AccessRequest.Status.PENDING
             and permissions.can_decide_access_request(request.user, access_request),
+            "waiting_for": list(permissions.access_request_approvers(access_request)),
             "can_withdraw": access_request.status == AccessRequest.Status.PENDING
             and permissions.can_withdraw_access_request(request.user, access_request),
             "decision_form": AccessDecisionForm(),

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from products.access import permissions
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
 from products.models import DataProduct, OutputPort
 
@@ -75,6 +76,18 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             return access_request.grant.pk
         except AccessGrant.DoesNotExist:
             return None
+
+
+class AccessRequestDetailSerializer(AccessRequestSerializer):
+    """One request, with the user names of everyone who may decide it now (empty once decided)."""
+
+    waiting_for = serializers.SerializerMethodField()
+
+    class Meta(AccessRequestSerializer.Meta):
+        fields = [*AccessRequestSerializer.Meta.fields, "waiting_for"]
+
+    def get_waiting_for(self, access_request) -> list[str]:
+        return list(permissions.access_request_approvers(access_request).values_list("username", flat=True))
 
 
 class AccessDecisionSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from products.access import clearances, permissions, selectors, services
 from products.access.api.serializers import (
     AccessDecisionSerializer,
     AccessGrantSerializer,
+    AccessRequestDetailSerializer,
     AccessRequestSerializer,
     ClearanceGrantSerializer,
     ClearanceSerializer,
@@ -24,10 +25,15 @@ class AccessRequestViewSet(
     """Access requests: your own, plus those on products whose access you decide.
 
     Create one for a published product's port with a purpose and a duration; approvers ``approve`` or ``reject``
-    (with a ``note``); the requester may ``withdraw``. Status and decisions are never writable fields."""
+    (with a ``note``); the requester may ``withdraw``. One request names who it is ``waiting_for``. Status and decisions are never writable fields."""
 
     serializer_class = AccessRequestSerializer
     filterset_fields = ["status", "port"]
+
+    def get_serializer_class(self):
+        if self.action in ("retrieve", "approve", "reject", "withdraw"):
+            return AccessRequestDetailSerializer
+        return AccessRequestSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
@@ -52,17 +58,17 @@ class AccessRequestViewSet(
         service(actor=request.user, access_request=access_request, note=body.validated_data["note"])
         return Response(self.get_serializer(self.get_queryset().get(pk=access_request.pk)).data)
 
-    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._decide(request, services.access_request_approve)
 
-    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, services.access_request_reject)
 
-    @extend_schema(request=None, responses=AccessRequestSerializer)
+    @extend_schema(request=None, responses=AccessRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         access_request = self.get_object()
