@@ -35,3 +35,11 @@ class ClearanceForm(forms.Form):
         label="Valid until", widget=forms.DateInput(attrs={"type": "date"}), help_text="At most three years ahead."
     )
     note = forms.CharField(max_length=300, required=False, help_text="e.g. the training and its certificate.")
+
+
+class GrantUpgradeForm(forms.Form):
+    purpose = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why you need the classified columns in clear. The product's approvers decide again.",
+    )

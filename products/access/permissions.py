@@ -162,6 +162,11 @@ def can_renew_grant(user, grant) -> bool:
     return is_signed_in(user) and grant.user_id == user.pk
 
 
+def can_upgrade_grant(user, grant, *, now=None) -> bool:
+    """The grantee of a live grant approved with classified columns masked may ask to unmask it."""
+    return can_renew_grant(user, grant) and grant.is_live(now) and not grant.unmasked_pii
+
+
 def can_read_port_data(user, port, *, now=None) -> bool:
     """Sample rows, previews and exports: a live grant on the port, or membership of the owning team.
 

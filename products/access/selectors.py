@@ -50,12 +50,15 @@ def my_access(*, user) -> dict:
     """What "My access" shows: the user's grants, requests, clearances, and requests awaiting their decision."""
     now = timezone.now()
     grants = list(_grant_qs().filter(user=user).order_by("status", "expires_at", "id")[:100])
+    clearances = list(Clearance.objects.filter(user=user).order_by("kind"))
+    cleared = any(c.kind == Clearance.Kind.GDPR and c.is_valid(now) for c in clearances)
     for grant in grants:
         grant.renewable = grant.is_live(now) and grant.expires_at - now <= services.RENEWAL_WINDOW
+        grant.upgradable = cleared and permissions.can_upgrade_grant(user, grant, now=now)
     return {
         "grants": grants,
         "requests": list(_access_request_qs().filter(requester=user).order_by("-created_at", "-id")[:50]),
-        "clearances": list(Clearance.objects.filter(user=user).order_by("kind")),
+        "clearances": clearances,
         "to_decide": list(
             _access_request_qs().filter(permissions.access_requests_awaiting_q(user)).order_by("created_at", "id")[:50]
         ),
@@ -121,6 +124,28 @@ def clearances_visible(*, user):
     """Everyone's clearances for the data-protection group and admins; one's own for anyone else."""
     clearances = Clearance.objects.select_related("user", "granted_by").order_by("user__username", "kind")
     return clearances if permissions.can_manage_clearances(user) else clearances.filter(user=user)
+
+
+def masking_reason(*, user, port: OutputPort, now=None) -> dict:
+    """Why classified columns are masked for ``user`` on ``port``, for the preview page: as a member of the owning
+    team (who follows the same clearance rule and never requests access to their own product) or as a grantee, and
+    whether a valid clearance lets them ask to unmask their grant now."""
+    now = now or timezone.now()
+    grant = (
+        AccessGrant.objects.filter(user=user, port=port, status=AccessGrant.Status.ACTIVE, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
+    cleared = services.has_valid_clearance(user, Clearance.Kind.GDPR, now=now)
+    return {
+        "in_team": Team.objects.filter(pk=port.product.owner_team_id, memberships__user=user).exists(),
+        "cleared": cleared,
+        "grant": grant,
+        "upgradable": bool(grant) and cleared and permissions.can_upgrade_grant(user, grant, now=now),
+        "pending_upgrade": AccessRequest.objects.filter(
+            requester=user, port=port, status=AccessRequest.Status.PENDING, upgrades=True
+        ).first(),
+    }
 
 
 @dataclass

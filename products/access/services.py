@@ -57,7 +57,7 @@ RENEWAL_WINDOW = timedelta(days=30)
 NOT_A_DECIDER = "You are not among this request's approvers (and nobody decides their own request)."
 
 
-def _approvers_tell(access_request: AccessRequest, *, kind: str, title: str, body: str = "") -> int:
+def access_request_approvers_tell(access_request: AccessRequest, *, kind: str, title: str, body: str = "") -> int:
     """Tell everyone who may decide ``access_request`` now (``permissions.access_request_approvers``), each once
     per request whatever the step: a second step tells only the people who were not told yet."""
     return notify(
@@ -149,7 +149,7 @@ def access_request_create(
         to_state=access_request.status,
         data={"port": port.pk, "duration_days": access_request.duration_days, "pii": access_request.wants_unmasked_pii},
     )
-    _approvers_tell(
+    access_request_approvers_tell(
         access_request,
         kind="access.request",
         title=f"{actor.get_full_name() or actor.username} asks for access to {product.name} / {port.name}",
@@ -199,7 +199,7 @@ def access_request_approve(*, actor, access_request: AccessRequest, note: str = 
             comment=note,
             data={"approvals": approvals, "required": access_request.approvals_required},
         )
-        _approvers_tell(
+        access_request_approvers_tell(
             access_request,
             kind="access.second_approval",
             title=f"Request #{access_request.pk} for {product.name} needs a second approval",
@@ -237,7 +237,15 @@ def _grant_for_approved(access_request: AccessRequest, *, now) -> AccessGrant:
     renewed = access_request.renewal_of
     if renewed is not None:
         renewed = AccessGrant.objects.select_for_update().get(pk=renewed.pk)
-    if renewed is not None and renewed.status == GrantStatus.ACTIVE:
+    if access_request.upgrades:
+        if renewed is None or not renewed.is_live(now):
+            raise DomainError("The grant this request upgrades has ended; request access anew.")
+        renewed.unmasked_pii = unmasked
+        renewed.provisioning_state = Provisioning.PENDING
+        renewed.save(update_fields=["unmasked_pii", "provisioning_state"])
+        grant = renewed
+        audit_record(actor=None, action="grant.upgrade", target=grant, data={"request": access_request.pk})
+    elif renewed is not None and renewed.status == GrantStatus.ACTIVE:
         renewed.expires_at = max(renewed.expires_at, now) + duration
         renewed.unmasked_pii = unmasked
         renewed.provisioning_state = Provisioning.PENDING

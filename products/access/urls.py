@@ -13,6 +13,7 @@ urlpatterns = [
     path("access/clearances/<int:pk>/revoke/", views.clearance_revoke, name="clearance-revoke"),
     path("access/grants/<int:pk>/revoke/", views.grant_revoke, name="grant-revoke"),
     path("access/grants/<int:pk>/renew/", views.grant_renew, name="grant-renew"),
+    path("access/grants/<int:pk>/upgrade/", views.grant_upgrade, name="grant-upgrade"),
     path(
         "<slug:domain>/<slug:slug>/ports/<int:port_id>/request-access/",
         views.access_request_create,

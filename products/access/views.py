@@ -9,8 +9,14 @@ from portal.csv_safe import csv_response
 from portal.errors import DomainError
 from portal.forms import attach_domain_error
 from portal.services import audit_record
-from products.access import clearances, permissions, selectors, services
-from products.access.forms import AccessDecisionForm, AccessRequestForm, ClearanceForm, GrantRevokeForm
+from products.access import clearances, permissions, selectors, services, upgrades
+from products.access.forms import (
+    AccessDecisionForm,
+    AccessRequestForm,
+    ClearanceForm,
+    GrantRevokeForm,
+    GrantUpgradeForm,
+)
 from products.access.models import AccessGrant, AccessRequest, Clearance
 from products.models import OutputPort
 from products.warehouse import WarehouseError
@@ -91,6 +97,32 @@ def grant_renew(request, pk: int):
     return render(
         request, "products/access/accessrequest_form.html", {"form": form, "port": grant.port, "renewal_of": grant}
     )
+
+
+@login_required
+def grant_upgrade(request, pk: int):
+    """Ask to unmask a live grant once the grantee holds a clearance: a new decision by the approvers."""
+    try:
+        grant = selectors.grant_get(user=request.user, pk=pk)
+    except AccessGrant.DoesNotExist:
+        raise Http404("No such grant") from None
+    if not permissions.can_renew_grant(request.user, grant):
+        raise PermissionDenied("Only the grantee asks to unmask a grant.")
+    form = GrantUpgradeForm(request.POST or None, initial={"purpose": grant.request.purpose})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                access_request = upgrades.grant_upgrade_request(
+                    actor=request.user, grant=grant, purpose=form.cleaned_data["purpose"]
+                )
+            except DomainError as error:
+                attach_domain_error(form, error)
+            else:
+                messages.success(request, "Unmasked access requested. The approvers have been told.")
+                return redirect(access_request.get_absolute_url())
+        status = 400
+    return render(request, "products/access/grant_upgrade.html", {"form": form, "grant": grant}, status=status)
 
 
 def _visible_request(request, pk: int) -> AccessRequest:
@@ -200,6 +232,8 @@ def port_preview(request, domain: str, slug: str, port_id: int):
     status = 200
     try:
         context["data"] = selectors.port_data_read(user=request.user, port=port, limit=PREVIEW_ROWS, **params)
+        if context["data"].masked:
+            context["why_masked"] = selectors.masking_reason(user=request.user, port=port)
     except permissions.PortGone as gone:
         return _port_gone(request, port, gone)
     except PermissionDenied:

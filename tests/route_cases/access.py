@@ -112,6 +112,21 @@ CASES = [
         404,
         expect={"steward": 200, "owner": 403, "admin": 403},
     ),
+    Case(
+        "products:grant-upgrade",
+        lambda w: f"/products/access/grants/{w.grant.pk}/upgrade/",
+        404,
+        expect={"steward": 200, "owner": 403, "admin": 403},
+    ),
+    Case(
+        "products:grant-upgrade",
+        lambda w: f"/products/access/grants/{w.grant.pk}/upgrade/",
+        404,
+        method="post",
+        data={"purpose": "Glossary examples with real names"},
+        expect={"steward": 400, "owner": 403, "admin": 403},
+        note="no clearance: form error",
+    ),
     Case("products:port-preview", lambda w: _port_page(w, "preview/"), 403, expect=DATA_READERS),
     Case(
         "products:port-preview",
@@ -203,6 +218,15 @@ CASES = [
         method="post",
         data={"reason": "Done"},
         expect={"steward": 403, **DECIDERS_OK},
+    ),
+    Case(
+        "access-grant-upgrade",
+        lambda w: f"/api/v1/access-grants/{w.grant.pk}/upgrade/",
+        404,
+        method="post",
+        data={"purpose": "Glossary examples with real names"},
+        expect={"steward": 400, "owner": 403, "admin": 403},
+        note="no clearance: 400",
     ),
     Case("clearance-list", lambda w: "/api/v1/clearances/", 200),
     Case(

@@ -53,6 +53,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "duration_days",
             "wants_unmasked_pii",
             "renewal_of",
+            "upgrades",
             "status",
             "approvals_required",
             "approvals",
@@ -63,6 +64,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "grant",
         ]
         read_only_fields = [
+            "upgrades",
             "status",
             "approvals_required",
             "created_at",
@@ -92,6 +94,10 @@ class AccessRequestDetailSerializer(AccessRequestSerializer):
 
 class AccessDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class GrantUpgradeSerializer(serializers.Serializer):
+    purpose = serializers.CharField(max_length=2000)
 
 
 class GrantRevokeSerializer(serializers.Serializer):

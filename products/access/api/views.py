@@ -3,7 +3,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from products.access import clearances, permissions, selectors, services
+from products.access import clearances, permissions, selectors, services, upgrades
 from products.access.api.serializers import (
     AccessDecisionSerializer,
     AccessGrantSerializer,
@@ -12,6 +12,7 @@ from products.access.api.serializers import (
     ClearanceGrantSerializer,
     ClearanceSerializer,
     GrantRevokeSerializer,
+    GrantUpgradeSerializer,
     PortPreviewSerializer,
 )
 from products.access.models import AccessRequest
@@ -95,6 +96,20 @@ class AccessGrantViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         services.grant_revoke(actor=request.user, grant=grant, reason=body.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=grant.pk)).data)
+
+    @extend_schema(request=GrantUpgradeSerializer, responses={201: AccessRequestDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def upgrade(self, request, pk=None):
+        """Ask to unmask your live grant once you hold a valid clearance: an access request the approvers decide;
+        approving it unmasks the grant and keeps its expiry."""
+        grant = self.get_object()
+        body = GrantUpgradeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        access_request = upgrades.grant_upgrade_request(
+            actor=request.user, grant=grant, purpose=body.validated_data["purpose"]
+        )
+        access_request = selectors.access_request_get(user=request.user, pk=access_request.pk)
+        return Response(AccessRequestDetailSerializer(access_request, context={"request": request}).data, status=201)
 
 
 class ClearanceViewSet(
