@@ -55,7 +55,7 @@ class OutputPortSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutputPort
-        fields = ["id", "product", "name", "kind", "location", "version", "description", "fields"]
+        fields = ["id", "product", "name", "kind", "location", "version", "description", "warehouse", "table", "fields"]
         validators = []
 
     def validate(self, attrs):
