@@ -16,6 +16,7 @@ PERSONAS = {
     "ana": ("Ana", "Silva", "analyst", False),
     "chris": ("Chris", "Morgan", "council chair", False),
     "gloria": ("Gloria", "Chen", "glossary steward", False),
+    "dora": ("Dora", "Nowak", "data protection officer", False),
 }
 
 

@@ -262,6 +262,8 @@ SPECTACULAR_SETTINGS = {
         "TermRelationKindEnum": "glossary.models.TermRelation.Kind",
         "ConflictFindingKindEnum": "glossary.models.ConflictFinding.Kind",
         "ColumnClassificationEnum": "products.models.SchemaField.Classification",
+        "ClearanceKindEnum": "products.access.models.Clearance.Kind",
+        "AccessRequestStatusEnum": "products.access.models.AccessRequest.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

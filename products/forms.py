@@ -59,8 +59,12 @@ class ProductForm(forms.ModelForm):
 class OutputPortForm(forms.ModelForm):
     class Meta:
         model = OutputPort
-        fields = ["name", "kind", "location", "version", "description"]
+        fields = ["name", "kind", "location", "version", "description", "warehouse", "table"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "warehouse": "Registered by the portal's administrators; its credentials stay in the environment.",
+            "table": "The portal checks the table exists and is readable; an empty schema is filled from its columns.",
+        }
 
     def validate_unique(self):
         pass

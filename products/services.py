@@ -28,6 +28,7 @@ from products.signals import (
     product_status_changed,
     product_status_validate,
 )
+from products.warehouse import WarehouseError, warehouse_table_columns
 
 Status = DataProduct.Status
 
@@ -246,7 +247,20 @@ def port_save(
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise DomainError(f"Field names must be unique in a port: {', '.join(duplicates)}.", field="fields")
+    table_columns = _port_table_check(port, previous=None if creating else OutputPort.objects.get(pk=port.pk))
+    if table_columns is not None and not fields and not before:
+        fields = [
+            {"name": c["name"], "data_type": c["type"] or "string", "nullable": c["nullable"]} for c in table_columns
+        ]
     after = columns_after(before or [], fields) if fields is not None else before or []
+    if table_columns is not None:
+        real = {column["name"] for column in table_columns}
+        missing = [column["name"] for column in after if column["name"] not in real]
+        if missing:
+            raise DomainError(
+                f"The table {port.table} has no column {', '.join(missing)}: fix the schema or the table.",
+                field="fields",
+            )
     held: dict = {}
     deferred = None
     for _receiver, answer in port_schema_validate.send(
@@ -276,6 +290,23 @@ def port_save(
         sender=OutputPort, port=port, actor=actor, before=before, after=stored, previous_version=previous_version
     )
     return port
+
+
+def _port_table_check(port: OutputPort, *, previous: OutputPort | None) -> list[dict] | None:
+    """The columns of the port's warehouse table, read when the port is wired (a warehouse and a table) and its
+    wiring is new or changed; None otherwise. Refuses, naming the table, when it does not exist or the portal
+    cannot read it, so a port is never saved half-wired."""
+    if not port.warehouse_id and not port.table:
+        return None
+    if not port.warehouse_id or not port.table:
+        missing = "warehouse" if not port.warehouse_id else "table"
+        raise DomainError(f"A wired port names both a warehouse and a table; pick its {missing}.", field=missing)
+    if previous is not None and (previous.warehouse_id, previous.table) == (port.warehouse_id, port.table):
+        return None
+    try:
+        return warehouse_table_columns(port.warehouse, port.table)
+    except WarehouseError as error:
+        raise DomainError(str(error), field="table") from error
 
 
 def _port_schema_replace(port: OutputPort, fields: list[dict]) -> None:

@@ -182,3 +182,69 @@ def port_rows_read(port: OutputPort, query: RowQuery) -> list[tuple]:
             raise
         finally:
             cursor.close()
+
+
+def table_columns_read(conn, engine: str, table: str) -> list[dict] | None:
+    """The table's columns (``name``, ``type``, ``nullable``) in order, or None when there is no such table.
+    ``conn`` comes from ``products.warehouse.warehouse_connection``."""
+    schema, name = split_table(table)
+    if engine == "sqlite":
+        if schema not in (None, "main"):
+            raise WarehouseError("SQLite warehouses hold unqualified table names.")
+        cursor = conn.cursor()
+        try:
+            rows = cursor.execute(f"PRAGMA table_info({quote_sqlite(name)})").fetchall()
+        except sqlite3.Error as error:
+            raise WarehouseError(str(error)) from error
+        finally:
+            cursor.close()
+        if not rows:
+            return None
+        # (cid, name, type, notnull, default, pk): an INTEGER PRIMARY KEY is the rowid, never null.
+        return [
+            {
+                "name": row[1],
+                "type": row[2] or "",
+                "nullable": not (row[3] or (row[5] and "INT" in (row[2] or "").upper())),
+            }
+            for row in rows
+        ]
+    import psycopg
+
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, CASE WHEN data_type IN ('USER-DEFINED', 'ARRAY') THEN "
+                "CASE WHEN data_type = 'ARRAY' THEN 'array' ELSE udt_name END ELSE data_type END, is_nullable "
+                "FROM information_schema.columns WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                [schema or "public", name],
+            )
+            rows = cursor.fetchall()
+        conn.rollback()
+    except psycopg.Error as error:
+        raise WarehouseError(str(error).strip().splitlines()[0]) from error
+    if not rows:
+        return None
+    return [{"name": row[0], "type": row[1], "nullable": row[2] == "YES"} for row in rows]
+
+
+def warehouse_table_columns(warehouse: Warehouse, table: str) -> list[dict]:
+    """The columns of ``table`` in ``warehouse`` after checking the portal can read it (a ``SELECT`` of no row, on
+    the read-only connection): what the port editor checks before wiring a port and prefills its schema with.
+    Raises ``WarehouseError`` naming what is wrong (no such table, unreachable, not readable)."""
+    with warehouse_connection(warehouse) as conn:
+        columns = table_columns_read(conn, warehouse.engine, table)
+        if columns is None:
+            raise WarehouseError(f"The warehouse {warehouse.name} has no table {table}.")
+        statement, params = _sql_for(warehouse, table, RowQuery(columns=[columns[0]["name"]], limit=0))
+        cursor = conn.cursor()
+        try:
+            cursor.execute(statement, params)
+            cursor.fetchall()
+        except Exception as error:
+            if isinstance(error, sqlite3.Error) or type(error).__module__.startswith("psycopg"):
+                raise WarehouseError(f"The portal cannot read {table}: {str(error).strip().splitlines()[0]}") from error
+            raise
+        finally:
+            cursor.close()
+    return columns

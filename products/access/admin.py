@@ -40,10 +40,18 @@ class AccessApprovalInline(admin.TabularInline):
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
     list_display = ["id", "requester", "port", "status", "duration_days", "wants_unmasked_pii", "created_at"]
-    list_filter = ["status", "wants_unmasked_pii", "duration_days", "port__product__domain"]
+    list_filter = ["status", "wants_unmasked_pii", "upgrades", "duration_days", "port__product__domain"]
     search_fields = ["requester__username", "port__name", "port__product__name", "purpose"]
     list_select_related = ["requester", "port", "port__product"]
-    readonly_fields = ["status", "approvals_required", "decided_at", "decided_by", "decision_note", "reminded_at"]
+    readonly_fields = [
+        "status",
+        "upgrades",
+        "approvals_required",
+        "decided_at",
+        "decided_by",
+        "decision_note",
+        "reminded_at",
+    ]
     autocomplete_fields = ["requester", "port"]
     raw_id_fields = ["renewal_of"]
     inlines = [AccessApprovalInline]

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from products.access import services
@@ -29,6 +30,8 @@ def seed(users: dict) -> None:
         port.save(update_fields=["warehouse", "table"])
         ports[f"{domain}/{slug}"] = port
     now = timezone.now()
+    officers, _ = Group.objects.get_or_create(name=settings.MESH_DATA_PROTECTION_GROUP)
+    users["dora"].groups.add(officers)
     Clearance.objects.update_or_create(
         user=users["admin"],
         kind=Clearance.Kind.GDPR,

@@ -1,5 +1,7 @@
 from django import forms
 
+from products.access.models import Clearance
+
 
 class AccessRequestForm(forms.Form):
     purpose = forms.CharField(
@@ -24,3 +26,20 @@ class AccessDecisionForm(forms.Form):
 
 class GrantRevokeForm(forms.Form):
     reason = forms.CharField(max_length=300, required=False)
+
+
+class ClearanceForm(forms.Form):
+    user = forms.CharField(max_length=150, label="User name")
+    kind = forms.ChoiceField(choices=Clearance.Kind.choices)
+    expires_at = forms.DateTimeField(
+        label="Valid until", widget=forms.DateInput(attrs={"type": "date"}), help_text="At most three years ahead."
+    )
+    note = forms.CharField(max_length=300, required=False, help_text="e.g. the training and its certificate.")
+
+
+class GrantUpgradeForm(forms.Form):
+    purpose = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Why you need the classified columns in clear. The product's approvers decide again.",
+    )

@@ -60,6 +60,12 @@ class AccessRequest(models.Model):
     renewal_of = models.ForeignKey(
         "AccessGrant", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal_requests"
     )
+    upgrades = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Asks to unmask the live grant in ``renewal_of`` (its holder gained a clearance); approving it "
+        "changes no expiry.",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
     approvals_required = models.PositiveSmallIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

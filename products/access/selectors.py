@@ -28,8 +28,11 @@ def _grant_qs():
 
 def access_requests_visible(*, user):
     """Requests ``user`` may see: their own, and those on products whose access they decide."""
-    decided = DataProduct.objects.filter(permissions.access_decider_products_q(user))
-    return _access_request_qs().filter(Q(requester=user) | Q(port__product__in=decided)).order_by("-created_at", "-id")
+    return (
+        _access_request_qs()
+        .filter(Q(requester=user) | permissions.access_requests_decidable_q(user))
+        .order_by("-created_at", "-id")
+    )
 
 
 def access_request_get(*, user, pk: int) -> AccessRequest:
@@ -50,18 +53,17 @@ def my_access(*, user) -> dict:
     """What "My access" shows: the user's grants, requests, clearances, and requests awaiting their decision."""
     now = timezone.now()
     grants = list(_grant_qs().filter(user=user).order_by("status", "expires_at", "id")[:100])
+    clearances = list(Clearance.objects.filter(user=user).order_by("kind"))
+    cleared = any(c.kind == Clearance.Kind.GDPR and c.is_valid(now) for c in clearances)
     for grant in grants:
         grant.renewable = grant.is_live(now) and grant.expires_at - now <= services.RENEWAL_WINDOW
-    decided = DataProduct.objects.filter(permissions.access_decider_products_q(user))
+        grant.upgradable = cleared and permissions.can_upgrade_grant(user, grant, now=now)
     return {
         "grants": grants,
         "requests": list(_access_request_qs().filter(requester=user).order_by("-created_at", "-id")[:50]),
-        "clearances": list(Clearance.objects.filter(user=user).order_by("kind")),
+        "clearances": clearances,
         "to_decide": list(
-            _access_request_qs()
-            .filter(status=AccessRequest.Status.PENDING, port__product__in=decided)
-            .exclude(requester=user)
-            .order_by("created_at", "id")[:50]
+            _access_request_qs().filter(permissions.access_requests_awaiting_q(user)).order_by("created_at", "id")[:50]
         ),
         "now": now,
     }
@@ -119,6 +121,34 @@ def port_for_data(*, user, pk: int) -> OutputPort:
 
 def clearances_of(*, user):
     return Clearance.objects.filter(user=user).order_by("kind")
+
+
+def clearances_visible(*, user):
+    """Everyone's clearances for the data-protection group and admins; one's own for anyone else."""
+    clearances = Clearance.objects.select_related("user", "granted_by").order_by("user__username", "kind")
+    return clearances if permissions.can_manage_clearances(user) else clearances.filter(user=user)
+
+
+def masking_reason(*, user, port: OutputPort, now=None) -> dict:
+    """Why classified columns are masked for ``user`` on ``port``, for the preview page: as a member of the owning
+    team (who follows the same clearance rule and never requests access to their own product) or as a grantee, and
+    whether a valid clearance lets them ask to unmask their grant now."""
+    now = now or timezone.now()
+    grant = (
+        AccessGrant.objects.filter(user=user, port=port, status=AccessGrant.Status.ACTIVE, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
+    cleared = services.has_valid_clearance(user, Clearance.Kind.GDPR, now=now)
+    return {
+        "in_team": is_signed_in(user) and team_role(user, port.product.owner_team_id) is not None,
+        "cleared": cleared,
+        "grant": grant,
+        "upgradable": bool(grant) and cleared and permissions.can_upgrade_grant(user, grant, now=now),
+        "pending_upgrade": AccessRequest.objects.filter(
+            requester=user, port=port, status=AccessRequest.Status.PENDING, upgrades=True
+        ).first(),
+    }
 
 
 @dataclass

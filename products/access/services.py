@@ -21,7 +21,7 @@ from portal.services import audit_record, notify, task_enqueue_on_commit
 from products.access import permissions
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
 from products.access.provisioning import PostgresProvisioner, ProvisioningError, provisioners_for
-from products.models import Classification, DataProduct, Membership, OutputPort, Warehouse
+from products.models import Classification, DataProduct, OutputPort, Warehouse
 from products.warehouse import checker_role
 
 RequestStatus = AccessRequest.Status
@@ -54,13 +54,20 @@ ACCESS_REQUEST_REMIND_AFTER = timedelta(days=3)
 ACCESS_REQUEST_EXPIRE_AFTER = timedelta(days=14)
 GRANT_EXPIRY_NOTICE = timedelta(days=7)
 RENEWAL_WINDOW = timedelta(days=30)
+NOT_A_DECIDER = "You are not among this request's approvers (and nobody decides their own request)."
 
 
-def _access_deciders(product: DataProduct, *, exclude_user_id=None) -> list[int]:
-    ids = Membership.objects.filter(
-        team_id=product.owner_team_id, role__in=permissions.ACCESS_DECIDER_ROLES, user__is_active=True
-    ).values_list("user_id", flat=True)
-    return [pk for pk in ids if pk != exclude_user_id]
+def access_request_approvers_tell(access_request: AccessRequest, *, kind: str, title: str, body: str = "") -> int:
+    """Tell everyone who may decide ``access_request`` now (``permissions.access_request_approvers``), each once
+    per request whatever the step: a second step tells only the people who were not told yet."""
+    return notify(
+        permissions.access_request_approvers(access_request).values_list("pk", flat=True),
+        kind=kind,
+        title=title,
+        body=body,
+        url=access_request.get_absolute_url(),
+        dedupe_key=f"access-request-decide:{access_request.pk}",
+    )
 
 
 def _request_transition_check(access_request: AccessRequest, to_status: str) -> None:
@@ -142,13 +149,11 @@ def access_request_create(
         to_state=access_request.status,
         data={"port": port.pk, "duration_days": access_request.duration_days, "pii": access_request.wants_unmasked_pii},
     )
-    notify(
-        _access_deciders(product, exclude_user_id=actor.pk),
+    access_request_approvers_tell(
+        access_request,
         kind="access.request",
         title=f"{actor.get_full_name() or actor.username} asks for access to {product.name} / {port.name}",
         body=purpose,
-        url=access_request.get_absolute_url(),
-        dedupe_key=f"access-request:{access_request.pk}",
     )
     return access_request
 
@@ -174,11 +179,10 @@ def access_request_approve(*, actor, access_request: AccessRequest, note: str = 
     """Record ``actor``'s approval; once enough distinct approvers agreed, create (or extend) the grant."""
     now = now or timezone.now()
     access_request = _lock_request(access_request)
-    require(
-        permissions.can_decide_access_request(actor, access_request),
-        "Only an owner or approver of the owning team decides, and never on their own request.",
-    )
     _request_transition_check(access_request, RequestStatus.APPROVED)
+    if access_request.approvals.filter(approver=actor).exists():
+        raise DomainError("You have already approved this request; a second approver is needed.")
+    require(permissions.can_decide_access_request(actor, access_request), NOT_A_DECIDER)
     permissions.port_served_require(access_request.port)
     try:
         with transaction.atomic():
@@ -195,12 +199,11 @@ def access_request_approve(*, actor, access_request: AccessRequest, note: str = 
             comment=note,
             data={"approvals": approvals, "required": access_request.approvals_required},
         )
-        notify(
-            _access_deciders(product, exclude_user_id=access_request.requester_id),
+        access_request_approvers_tell(
+            access_request,
             kind="access.second_approval",
             title=f"Request #{access_request.pk} for {product.name} needs a second approval",
-            url=access_request.get_absolute_url(),
-            dedupe_key=f"access-request-second:{access_request.pk}",
+            body=f"{actor.get_full_name() or actor.username} approved it first.",
         )
         return access_request
     _set_request_status(access_request, RequestStatus.APPROVED, actor=actor, note=note.strip(), now=now)
@@ -234,7 +237,15 @@ def _grant_for_approved(access_request: AccessRequest, *, now) -> AccessGrant:
     renewed = access_request.renewal_of
     if renewed is not None:
         renewed = AccessGrant.objects.select_for_update().get(pk=renewed.pk)
-    if renewed is not None and renewed.status == GrantStatus.ACTIVE:
+    if access_request.upgrades:
+        if renewed is None or not renewed.is_live(now):
+            raise DomainError("The grant this request upgrades has ended; request access anew.")
+        renewed.unmasked_pii = unmasked
+        renewed.provisioning_state = Provisioning.PENDING
+        renewed.save(update_fields=["unmasked_pii", "provisioning_state"])
+        grant = renewed
+        audit_record(actor=None, action="grant.upgrade", target=grant, data={"request": access_request.pk})
+    elif renewed is not None and renewed.status == GrantStatus.ACTIVE:
         renewed.expires_at = max(renewed.expires_at, now) + duration
         renewed.unmasked_pii = unmasked
         renewed.provisioning_state = Provisioning.PENDING
@@ -260,10 +271,7 @@ def _grant_for_approved(access_request: AccessRequest, *, now) -> AccessGrant:
 def access_request_reject(*, actor, access_request: AccessRequest, note: str = "", now=None) -> AccessRequest:
     now = now or timezone.now()
     access_request = _lock_request(access_request)
-    require(
-        permissions.can_decide_access_request(actor, access_request),
-        "Only an owner or approver of the owning team decides, and never on their own request.",
-    )
+    require(permissions.can_decide_access_request(actor, access_request), NOT_A_DECIDER)
     _request_transition_check(access_request, RequestStatus.REJECTED)
     if not note.strip():
         raise DomainError("Tell the requester why.", field="note")
@@ -347,7 +355,7 @@ def access_requests_remind_and_expire(*, now=None) -> dict:
             if not AccessRequest.objects.filter(pk=access_request.pk, reminded_at=None).update(reminded_at=now):
                 continue
             reminded += notify(
-                _access_deciders(access_request.port.product, exclude_user_id=access_request.requester_id),
+                permissions.access_request_approvers(access_request).values_list("pk", flat=True),
                 kind="access.reminder",
                 title=f"Reminder: request #{access_request.pk} for {access_request.port.product.name} awaits you",
                 url=access_request.get_absolute_url(),

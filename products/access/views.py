@@ -9,9 +9,15 @@ from portal.csv_safe import csv_response
 from portal.errors import DomainError
 from portal.forms import attach_domain_error
 from portal.services import audit_record
-from products.access import permissions, selectors, services
-from products.access.forms import AccessDecisionForm, AccessRequestForm, GrantRevokeForm
-from products.access.models import AccessGrant, AccessRequest
+from products.access import clearances, permissions, selectors, services, upgrades
+from products.access.forms import (
+    AccessDecisionForm,
+    AccessRequestForm,
+    ClearanceForm,
+    GrantRevokeForm,
+    GrantUpgradeForm,
+)
+from products.access.models import AccessGrant, AccessRequest, Clearance
 from products.models import OutputPort
 from products.warehouse import WarehouseError
 
@@ -93,6 +99,32 @@ def grant_renew(request, pk: int):
     )
 
 
+@login_required
+def grant_upgrade(request, pk: int):
+    """Ask to unmask a live grant once the grantee holds a clearance: a new decision by the approvers."""
+    try:
+        grant = selectors.grant_get(user=request.user, pk=pk)
+    except AccessGrant.DoesNotExist:
+        raise Http404("No such grant") from None
+    if not permissions.can_renew_grant(request.user, grant):
+        raise PermissionDenied("Only the grantee asks to unmask a grant.")
+    form = GrantUpgradeForm(request.POST or None, initial={"purpose": grant.request.purpose})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                access_request = upgrades.grant_upgrade_request(
+                    actor=request.user, grant=grant, purpose=form.cleaned_data["purpose"]
+                )
+            except DomainError as error:
+                attach_domain_error(form, error)
+            else:
+                messages.success(request, "Unmasked access requested. The approvers have been told.")
+                return redirect(access_request.get_absolute_url())
+        status = 400
+    return render(request, "products/access/grant_upgrade.html", {"form": form, "grant": grant}, status=status)
+
+
 def _visible_request(request, pk: int) -> AccessRequest:
     try:
         return selectors.access_request_get(user=request.user, pk=pk)
@@ -110,6 +142,7 @@ def access_request_detail(request, pk: int):
             "access_request": access_request,
             "can_decide": access_request.status == AccessRequest.Status.PENDING
             and permissions.can_decide_access_request(request.user, access_request),
+            "waiting_for": list(permissions.access_request_approvers(access_request)),
             "can_withdraw": access_request.status == AccessRequest.Status.PENDING
             and permissions.can_withdraw_access_request(request.user, access_request),
             "decision_form": AccessDecisionForm(),
@@ -199,6 +232,8 @@ def port_preview(request, domain: str, slug: str, port_id: int):
     status = 200
     try:
         context["data"] = selectors.port_data_read(user=request.user, port=port, limit=PREVIEW_ROWS, **params)
+        if context["data"].masked:
+            context["why_masked"] = selectors.masking_reason(user=request.user, port=port)
     except permissions.PortGone as gone:
         return _port_gone(request, port, gone)
     except PermissionDenied:
@@ -226,3 +261,45 @@ def port_export(request, domain: str, slug: str, port_id: int):
     response = csv_response(f"{port.product.slug}-{port.name}.csv", data.columns, data.rows)
     audit_record(actor=request.user, action="port.export", target=port.product, data={"port": port.pk})
     return response
+
+
+@login_required
+def clearance_list(request):
+    """The data-protection group's register of clearances: who holds which, until when; grant and revoke."""
+    if not permissions.can_manage_clearances(request.user):
+        raise PermissionDenied("Only the data-protection group manages clearances.")
+    form = ClearanceForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                clearance = clearances.clearance_grant(
+                    actor=request.user,
+                    username=data["user"],
+                    kind=data["kind"],
+                    expires_at=data["expires_at"],
+                    note=data["note"],
+                )
+            except DomainError as error:
+                attach_domain_error(form, error)
+            else:
+                messages.success(request, f"Recorded: {clearance}.")
+                return redirect("products:clearance-list")
+        status = 400
+    context = {"form": form, "clearances": list(selectors.clearances_visible(user=request.user)[:500])}
+    return render(request, "products/access/clearance_list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def clearance_revoke(request, pk: int):
+    if not permissions.can_manage_clearances(request.user):
+        raise PermissionDenied("Only the data-protection group manages clearances.")
+    try:
+        clearance = selectors.clearances_visible(user=request.user).get(pk=pk)
+    except Clearance.DoesNotExist:
+        raise Http404("No such clearance") from None
+    clearances.clearance_revoke(actor=request.user, clearance=clearance, reason=request.POST.get("reason", "")[:300])
+    messages.success(request, f"Revoked: {clearance.user.username}'s {clearance.get_kind_display()}.")
+    return redirect("products:clearance-list")

@@ -67,7 +67,7 @@ class OutputPortSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutputPort
-        fields = ["id", "product", "name", "kind", "location", "version", "description", "fields"]
+        fields = ["id", "product", "name", "kind", "location", "version", "description", "warehouse", "table", "fields"]
         fields += ["successor", "sunset_at", "retired_at", "scheduled_change"]
         read_only_fields = ["successor", "sunset_at", "retired_at"]
         validators = []

@@ -13,10 +13,9 @@ it lists what differs —
 """
 
 import re
-import sqlite3
 from dataclasses import dataclass
 
-from products.warehouse import WarehouseError, quote_sqlite, split_table
+from products.warehouse import WarehouseError, quote_sqlite, split_table, table_columns_read  # noqa: F401
 
 TABLE_MISSING, MISSING, EXTRA, TYPE, NULLABLE = "table_missing", "missing", "extra", "type", "nullable"
 
@@ -141,47 +140,3 @@ def drift_compare(declared: list[dict], observed: list[dict] | None, engine: str
                 Difference(EXTRA, real["name"], "", real["type"], f"{real['name']} is in the table but not declared.")
             )
     return found
-
-
-def table_columns_read(conn, engine: str, table: str) -> list[dict] | None:
-    """The table's columns (``name``, ``type``, ``nullable``) in order, or None when there is no such table.
-    ``conn`` comes from ``products.warehouse.warehouse_connection``."""
-    schema, name = split_table(table)
-    if engine == "sqlite":
-        if schema not in (None, "main"):
-            raise WarehouseError("SQLite warehouses hold unqualified table names.")
-        cursor = conn.cursor()
-        try:
-            rows = cursor.execute(f"PRAGMA table_info({quote_sqlite(name)})").fetchall()
-        except sqlite3.Error as error:
-            raise WarehouseError(str(error)) from error
-        finally:
-            cursor.close()
-        if not rows:
-            return None
-        # (cid, name, type, notnull, default, pk): an INTEGER PRIMARY KEY is the rowid, never null.
-        return [
-            {
-                "name": row[1],
-                "type": row[2] or "",
-                "nullable": not (row[3] or (row[5] and "INT" in (row[2] or "").upper())),
-            }
-            for row in rows
-        ]
-    import psycopg
-
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT column_name, CASE WHEN data_type IN ('USER-DEFINED', 'ARRAY') THEN "
-                "CASE WHEN data_type = 'ARRAY' THEN 'array' ELSE udt_name END ELSE data_type END, is_nullable "
-                "FROM information_schema.columns WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                [schema or "public", name],
-            )
-            rows = cursor.fetchall()
-        conn.rollback()
-    except psycopg.Error as error:
-        raise WarehouseError(str(error).strip().splitlines()[0]) from error
-    if not rows:
-        return None
-    return [{"name": row[0], "type": row[1], "nullable": row[2] == "YES"} for row in rows]

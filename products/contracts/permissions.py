@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from portal.permissions import is_portal_admin, is_signed_in
+from products.access.permissions import is_data_protection_officer
 from products.contracts.models import Declassification, SchemaVersion
 from products.permissions import can_edit_product, can_view_product
 
@@ -41,10 +42,6 @@ def declassification_reviewers(declassification: Declassification):
     for reviewers, _source_q in _reviewer_sources:
         chosen |= Q(pk__in=reviewers(declassification).values("pk"))
     return users.filter(chosen).exclude(pk=declassification.requested_by_id).distinct()
-
-
-def is_data_protection_officer(user) -> bool:
-    return is_signed_in(user) and user.groups.filter(name=settings.MESH_DATA_PROTECTION_GROUP).exists()
 
 
 def can_view_schema_versions(user, product) -> bool:

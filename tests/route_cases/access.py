@@ -4,7 +4,10 @@ team reads data; outsiders get 404 for requests and grants they may not see and 
 retired product's port serves nobody: 410 Gone for its previews and exports, 400 for a new request."""
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
+
+from django.utils import timezone
 
 from products.access import services as access_services
 from products.demo_warehouse import build as build_warehouse
@@ -109,6 +112,21 @@ CASES = [
         404,
         expect={"steward": 200, "owner": 403, "admin": 403},
     ),
+    Case(
+        "products:grant-upgrade",
+        lambda w: f"/products/access/grants/{w.grant.pk}/upgrade/",
+        404,
+        expect={"steward": 200, "owner": 403, "admin": 403},
+    ),
+    Case(
+        "products:grant-upgrade",
+        lambda w: f"/products/access/grants/{w.grant.pk}/upgrade/",
+        404,
+        method="post",
+        data={"purpose": "Glossary examples with real names"},
+        expect={"steward": 400, "owner": 403, "admin": 403},
+        note="no clearance: form error",
+    ),
     Case("products:port-preview", lambda w: _port_page(w, "preview/"), 403, expect=DATA_READERS),
     Case(
         "products:port-preview",
@@ -201,6 +219,74 @@ CASES = [
         data={"reason": "Done"},
         expect={"steward": 403, **DECIDERS_OK},
     ),
+    Case(
+        "access-grant-upgrade",
+        lambda w: f"/api/v1/access-grants/{w.grant.pk}/upgrade/",
+        404,
+        method="post",
+        data={"purpose": "Glossary examples with real names"},
+        expect={"steward": 400, "owner": 403, "admin": 403},
+        note="no clearance: 400",
+    ),
     Case("clearance-list", lambda w: "/api/v1/clearances/", 200),
-    Case("clearance-detail", lambda w: f"/api/v1/clearances/{w.clearance.pk}/", 404, expect={"analyst": 200}),
+    Case(
+        "clearance-detail",
+        lambda w: f"/api/v1/clearances/{w.clearance.pk}/",
+        404,
+        expect={"analyst": 200, "admin": 200},
+    ),
+    Case(
+        "clearance-list",
+        lambda w: "/api/v1/clearances/",
+        403,
+        method="post",
+        data=lambda w: {"user": "steward", "kind": "gdpr", "expires_at": "2099-01-01T00:00:00Z"},
+        expect={"admin": 400},
+        note="more than three years ahead: 400 naming expires_at",
+    ),
+    Case(
+        "clearance-list",
+        lambda w: "/api/v1/clearances/",
+        403,
+        method="post",
+        data=lambda w: {"user": "steward", "kind": "gdpr", "expires_at": _in_a_year()},
+        expect={"admin": 201},
+    ),
+    Case(
+        "clearance-detail",
+        lambda w: f"/api/v1/clearances/{w.clearance.pk}/",
+        404,
+        method="delete",
+        expect={"analyst": 403, "admin": 204},
+    ),
+    # The data-protection group's register (its members are tested in tests/products/access/test_clearances.py).
+    Case("products:clearance-list", lambda w: "/products/access/clearances/", 403, expect={"admin": 200}),
+    Case(
+        "products:clearance-list",
+        lambda w: "/products/access/clearances/",
+        403,
+        method="post",
+        data=lambda w: {"user": "steward", "kind": "gdpr", "expires_at": _in_a_year()[:10]},
+        expect={"admin": 302},
+    ),
+    Case(
+        "products:clearance-list",
+        lambda w: "/products/access/clearances/",
+        403,
+        method="post",
+        data={"user": "nobody", "kind": "gdpr", "expires_at": "2030-01-01"},
+        expect={"admin": 400},
+        note="unknown user: form error",
+    ),
+    Case(
+        "products:clearance-revoke",
+        lambda w: f"/products/access/clearances/{w.clearance.pk}/revoke/",
+        403,
+        method="post",
+        expect={"admin": 302},
+    ),
 ]
+
+
+def _in_a_year() -> str:
+    return (timezone.now() + timedelta(days=365)).isoformat()

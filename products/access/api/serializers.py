@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from products.access import permissions
 from products.access.models import AccessApproval, AccessGrant, AccessRequest, Clearance
 from products.models import DataProduct, OutputPort
 
@@ -52,6 +53,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "duration_days",
             "wants_unmasked_pii",
             "renewal_of",
+            "upgrades",
             "status",
             "approvals_required",
             "approvals",
@@ -62,6 +64,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             "grant",
         ]
         read_only_fields = [
+            "upgrades",
             "status",
             "approvals_required",
             "created_at",
@@ -77,8 +80,24 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             return None
 
 
+class AccessRequestDetailSerializer(AccessRequestSerializer):
+    """One request, with the user names of everyone who may decide it now (empty once decided)."""
+
+    waiting_for = serializers.SerializerMethodField()
+
+    class Meta(AccessRequestSerializer.Meta):
+        fields = [*AccessRequestSerializer.Meta.fields, "waiting_for"]
+
+    def get_waiting_for(self, access_request) -> list[str]:
+        return list(permissions.access_request_approvers(access_request).values_list("username", flat=True))
+
+
 class AccessDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class GrantUpgradeSerializer(serializers.Serializer):
+    purpose = serializers.CharField(max_length=2000)
 
 
 class GrantRevokeSerializer(serializers.Serializer):
@@ -112,10 +131,22 @@ class AccessGrantSerializer(serializers.ModelSerializer):
 
 
 class ClearanceSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
     class Meta:
         model = Clearance
-        fields = ["id", "kind", "granted_at", "expires_at"]
+        fields = ["id", "user", "kind", "granted_at", "granted_by", "expires_at", "note"]
         read_only_fields = fields
+
+
+class ClearanceGrantSerializer(serializers.Serializer):
+    """What the data-protection group sends to record a clearance: whose (user name), which kind, until when."""
+
+    user = serializers.CharField(max_length=150)
+    kind = serializers.ChoiceField(choices=Clearance.Kind.choices)
+    expires_at = serializers.DateTimeField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class PortPreviewSerializer(serializers.Serializer):

@@ -3,13 +3,16 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from products.access import permissions, selectors, services
+from products.access import clearances, permissions, selectors, services, upgrades
 from products.access.api.serializers import (
     AccessDecisionSerializer,
     AccessGrantSerializer,
+    AccessRequestDetailSerializer,
     AccessRequestSerializer,
+    ClearanceGrantSerializer,
     ClearanceSerializer,
     GrantRevokeSerializer,
+    GrantUpgradeSerializer,
     PortPreviewSerializer,
 )
 from products.access.models import AccessRequest
@@ -23,10 +26,15 @@ class AccessRequestViewSet(
     """Access requests: your own, plus those on products whose access you decide.
 
     Create one for a published product's port with a purpose and a duration; approvers ``approve`` or ``reject``
-    (with a ``note``); the requester may ``withdraw``. Status and decisions are never writable fields."""
+    (with a ``note``); the requester may ``withdraw``. One request names who it is ``waiting_for``. Status and decisions are never writable fields."""
 
     serializer_class = AccessRequestSerializer
     filterset_fields = ["status", "port"]
+
+    def get_serializer_class(self):
+        if self.action in ("retrieve", "approve", "reject", "withdraw"):
+            return AccessRequestDetailSerializer
+        return AccessRequestSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
@@ -51,17 +59,17 @@ class AccessRequestViewSet(
         service(actor=request.user, access_request=access_request, note=body.validated_data["note"])
         return Response(self.get_serializer(self.get_queryset().get(pk=access_request.pk)).data)
 
-    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._decide(request, services.access_request_approve)
 
-    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestSerializer)
+    @extend_schema(request=AccessDecisionSerializer, responses=AccessRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._decide(request, services.access_request_reject)
 
-    @extend_schema(request=None, responses=AccessRequestSerializer)
+    @extend_schema(request=None, responses=AccessRequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         access_request = self.get_object()
@@ -89,17 +97,51 @@ class AccessGrantViewSet(viewsets.ReadOnlyModelViewSet):
         services.grant_revoke(actor=request.user, grant=grant, reason=body.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=grant.pk)).data)
 
+    @extend_schema(request=GrantUpgradeSerializer, responses={201: AccessRequestDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def upgrade(self, request, pk=None):
+        """Ask to unmask your live grant once you hold a valid clearance: an access request the approvers decide;
+        approving it unmasks the grant and keeps its expiry."""
+        grant = self.get_object()
+        body = GrantUpgradeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        access_request = upgrades.grant_upgrade_request(
+            actor=request.user, grant=grant, purpose=body.validated_data["purpose"]
+        )
+        access_request = selectors.access_request_get(user=request.user, pk=access_request.pk)
+        return Response(AccessRequestDetailSerializer(access_request, context={"request": request}).data, status=201)
 
-class ClearanceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Your own clearances (recorded by admins)."""
+
+class ClearanceViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Clearances: your own; the data-protection group (and admins) see everyone's, record one (``POST`` with a
+    user name, kind and expiry: recording an existing one renews it) and revoke one (``DELETE``)."""
 
     serializer_class = ClearanceSerializer
     filterset_fields = ["kind"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return self.get_serializer_class().Meta.model.objects.none()
-        return selectors.clearances_of(user=self.request.user)
+            return ClearanceSerializer.Meta.model.objects.none()
+        return selectors.clearances_visible(user=self.request.user)
+
+    @extend_schema(request=ClearanceGrantSerializer, responses={201: ClearanceSerializer})
+    def create(self, request):
+        body = ClearanceGrantSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        clearance = clearances.clearance_grant(
+            actor=request.user,
+            username=data["user"],
+            kind=data["kind"],
+            expires_at=data["expires_at"],
+            note=data["note"],
+        )
+        return Response(ClearanceSerializer(self.get_queryset().get(pk=clearance.pk)).data, status=201)
+
+    def perform_destroy(self, instance):
+        clearances.clearance_revoke(actor=self.request.user, clearance=instance)
 
 
 class PortDataViewSet(viewsets.GenericViewSet):
