@@ -14,7 +14,7 @@ from products.permissions import can_edit_product, product_editable_q
 
 
 def _is_any_council_member(user) -> bool:
-    return is_signed_in(user) and Seat.objects.filter(holder=user).exists()
+    return is_signed_in(user) and Seat.objects.voted_by(user).exists()
 
 
 def _is_any_chair(user) -> bool:
