@@ -18,6 +18,7 @@ from products.models import (
     Subscription,
     Tag,
     Team,
+    TeamClaimMapping,
     Warehouse,
     WebhookEndpoint,
 )
@@ -60,9 +61,19 @@ class TeamAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+@admin.register(TeamClaimMapping)
+class TeamClaimMappingAdmin(admin.ModelAdmin):
+    """Which identity-provider group puts people in which team with which role (applied at each OIDC sign-in)."""
+
+    list_display = ["claim_value", "team", "role"]
+    list_filter = ["role", "team__domain"]
+    search_fields = ["claim_value", "team__name"]
+    autocomplete_fields = ["team"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "team", "role", "joined_at"]
+    list_display = ["user", "team", "role", "from_identity_provider", "joined_at"]
     list_filter = ["role", "team__domain", "team"]
     search_fields = ["user__username", "team__name"]
     autocomplete_fields = ["user", "team"]

@@ -92,3 +92,50 @@ def user_by_username(username: str):
     if user is None:
         raise DomainError(f"Nobody active is called “{username}”.", field="username")
     return user
+
+
+ROLE_STRENGTH = {Role.MEMBER: 0, Role.APPROVER: 1, Role.OWNER: 2}
+
+
+@transaction.atomic
+def memberships_sync_from_claims(*, user, claim_values) -> dict[str, list[str]]:
+    """Make ``user``'s identity-provider memberships match the group claim of this sign-in.
+
+    Each mapped claim value puts the user in its team with its role (the strongest role when several values name
+    the same team). A membership the identity provider made before and no longer backs is removed; one an owner
+    made on the team page is left alone. Returns the team slugs added, changed and removed; each is audited."""
+    from products.models import TeamClaimMapping
+
+    values = {str(value) for value in claim_values or () if isinstance(value, str | int)}
+    wanted: dict[int, str] = {}
+    for mapping in TeamClaimMapping.objects.filter(claim_value__in=values):
+        if mapping.team_id not in wanted or ROLE_STRENGTH[mapping.role] > ROLE_STRENGTH[wanted[mapping.team_id]]:
+            wanted[mapping.team_id] = mapping.role
+    current = {m.team_id: m for m in Membership.objects.select_for_update().filter(user=user).select_related("team")}
+    outcome: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+    for team_id, membership in current.items():
+        if membership.from_identity_provider and team_id not in wanted:
+            membership.delete()
+            outcome["removed"].append(membership.team.slug)
+            _sso_audit(membership.team, user, "team.member_remove", from_state=membership.role)
+        elif membership.from_identity_provider and wanted[team_id] != membership.role:
+            from_role, membership.role = membership.role, wanted[team_id]
+            membership.save(update_fields=["role"])
+            outcome["changed"].append(membership.team.slug)
+            _sso_audit(membership.team, user, "team.member_role", from_state=from_role, to_state=membership.role)
+    for team in Team.objects.filter(pk__in=set(wanted) - set(current)):
+        Membership.objects.create(team=team, user=user, role=wanted[team.pk], from_identity_provider=True)
+        outcome["added"].append(team.slug)
+        _sso_audit(team, user, "team.member_add", to_state=wanted[team.pk])
+    return outcome
+
+
+def _sso_audit(team, user, action: str, *, from_state: str = "", to_state: str = "") -> None:
+    audit_record(
+        actor=None,
+        action=action,
+        target=team,
+        from_state=from_state,
+        to_state=to_state,
+        data={"member": user.username, "source": "identity provider"},
+    )

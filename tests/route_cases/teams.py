@@ -3,9 +3,10 @@ them; ``member`` may not. A product is handed over by an owner of its team (or a
 other team of its domain."""
 
 from tests import factories
-from tests.route_cases.base import Case
+from tests.route_cases.base import PERSONAS, Case
 
 MANAGERS_REDIRECT = {"owner": 302, "admin": 302}
+NOBODY = dict.fromkeys(PERSONAS, 404)  # sign-in through an identity provider is off unless configured
 
 
 def build(world) -> None:
@@ -142,5 +143,13 @@ CASES = [
         data=lambda w: {"team": w.sibling_team.slug},
         expect={"owner": 200, "admin": 200, "member": 403},
         note="draft",
+    ),
+    Case("oidc-login", lambda w: "/accounts/oidc/login/", 404, expect=NOBODY, note="OIDC off"),
+    Case(
+        "oidc_authentication_callback",
+        lambda w: "/accounts/oidc/callback/?code=x&state=y",
+        404,
+        expect=NOBODY,
+        note="OIDC off",
     ),
 ]
