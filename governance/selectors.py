@@ -86,7 +86,7 @@ def standard_versions(*, user, code: str) -> list[Standard]:
         .prefetch_related(
             Prefetch(
                 "adopted_by__votes",
-                queryset=Vote.objects.select_related("seat__domain", "seat__holder"),
+                queryset=Vote.objects.select_related("seat__domain", "cast_by"),
             )
         )
         .order_by("-version")
