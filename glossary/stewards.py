@@ -46,7 +46,7 @@ def steward_appoint(*, actor, user, domain=None) -> Steward:
 
 @transaction.atomic
 def steward_remove(*, actor, steward: Steward) -> None:
-    steward = Steward.objects.select_for_update().select_related("user", "domain").get(pk=steward.pk)
+    steward = Steward.objects.select_for_update(of=("self",)).select_related("user", "domain").get(pk=steward.pk)
     require(permissions.can_appoint_stewards(actor, steward.domain), NOT_YOURS)
     _audit(actor, steward, "remove")
     steward.delete()

@@ -16,7 +16,11 @@ NOT_CHAIR = "Only the council's chair manages seats."
 
 
 def _locked(seat: Seat) -> Seat:
-    seat = Seat.objects.select_for_update().select_related("council", "domain", "holder", "substitute").get(pk=seat.pk)
+    seat = (
+        Seat.objects.select_for_update(of=("self",))
+        .select_related("council", "domain", "holder", "substitute")
+        .get(pk=seat.pk)
+    )
     return seat
 
 
