@@ -49,7 +49,11 @@ class MeshOIDCBackend(OIDCAuthenticationBackend):
         memberships_sync_from_claims(user=user, claim_values=values)
 
     def verify_claims(self, claims):
-        return bool(self._username(claims))
+        """A name is needed, and it may not be a local account's (one with a password): the provider signs in the
+        people it made, never a same-named local user such as the demo's admin."""
+        username = self._username(claims)
+        local = self.UserModel.objects.filter(username=username).exclude(password__startswith="!")  # noqa: S106 - Django's unusable-password prefix
+        return bool(username) and not local.exists()
 
 
 def _enabled_only(view):

@@ -165,6 +165,10 @@ def test_local_passwords_off_leaves_the_provider_and_api_tokens(oidc_settings, p
     ]
     oidc_settings.MESH_LOCAL_PASSWORDS = False
     user = factories.UserFactory(username="lena")
+    sign_in(client, "lena")  # a local account with a password is not the provider's to sign in
+    assert "_auth_user_id" not in client.session
+    user.set_unusable_password()  # an account the provider made has no local password
+    user.save()
     page = client.get("/accounts/login/")
     assert b'id="oidc-login"' in page.content and b'name="password"' not in page.content
     refused = client.post("/accounts/login/", {"username": "lena", "password": factories.PASSWORD})
@@ -172,3 +176,4 @@ def test_local_passwords_off_leaves_the_provider_and_api_tokens(oidc_settings, p
     key = api_token_for(user)
     assert client.get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
     assert sign_in(client, "lena").status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
