@@ -8,7 +8,7 @@ class MemberAddForm(forms.Form):
         max_length=150,
         label="Person",
         help_text="Their user name, as shown on their profile.",
-        widget=forms.TextInput(attrs={"list": "people", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
