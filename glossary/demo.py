@@ -109,6 +109,8 @@ TERMS = [
 
 def seed(users: dict) -> None:
     Steward.objects.get_or_create(user=users["gloria"], domain=None)
+    # Tom stewards CRM's terms; Carla, who owns the CRM team, appoints and removes CRM's stewards.
+    Steward.objects.get_or_create(user=users["tom"], domain=Domain.objects.get(slug="crm"))
     terms = {}
     for key, name, domain_slug, author, status, definition, synonyms, abbreviations, examples in TERMS:
         domain = Domain.objects.get(slug=domain_slug) if domain_slug else None

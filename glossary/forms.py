@@ -73,3 +73,14 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError("The file is larger than 2 MB.")
         return upload
+
+
+class StewardAppointForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Person", help_text="Their user name.")
+    domain = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="slug", empty_label="Every domain (admins only)"
+    )
+
+    def __init__(self, *args, domains, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].queryset = domains

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from glossary.models import Steward, Term, TermRevision
 from portal.permissions import is_signed_in
+from products.models import Domain, Membership
 from products.permissions import can_edit_product
 
 VISIBLE_TO_ALL = (Term.Status.APPROVED, Term.Status.DEPRECATED)
@@ -154,3 +155,25 @@ def declassifications_stewarded_q(user) -> Q:
     if None in domains:
         return Q()
     return Q(field__port__product__domain_id__in=domains) if domains else Q(pk__in=[])
+
+
+def can_appoint_stewards(user, domain) -> bool:
+    """Owners of a team in ``domain`` (and admins) appoint and remove its stewards; enterprise-wide stewards
+    (``domain`` None) are an admin's call."""
+    if not is_signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    if domain is None:
+        return False
+    return Membership.objects.filter(user=user, role=Membership.Role.OWNER, team__domain=domain).exists()
+
+
+def domains_user_appoints_for(user):
+    """The domains whose stewards ``user`` appoints (all of them for admins)."""
+    if not is_signed_in(user):
+        return Domain.objects.none()
+    if user.is_superuser:
+        return Domain.objects.all()
+    owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER).values("team__domain_id")
+    return Domain.objects.filter(pk__in=owned)

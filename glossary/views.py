@@ -5,10 +5,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from glossary import imports, permissions, selectors, services
+from glossary import imports, permissions, selectors, services, stewards
 from glossary.filters import TermFilter
-from glossary.forms import ImportForm, RelationForm, TermForm, TransitionForm
-from glossary.models import Term, TermLink, TermRelation, TermRevision
+from glossary.forms import ImportForm, RelationForm, StewardAppointForm, TermForm, TransitionForm
+from glossary.models import Steward, Term, TermLink, TermRelation, TermRevision
 from glossary.relation_svg import relation_layout
 from portal.errors import DomainError
 from portal.forms import attach_domain_error, form_errors_text
@@ -16,6 +16,7 @@ from portal.pagination import paginate
 from portal.selectors import audit_history
 from products import selectors as product_selectors
 from products.models import DataProduct, SchemaField
+from products.teams import services as team_services
 
 PAGE_SIZE = 50
 LETTERS = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "#"]
@@ -344,3 +345,56 @@ def term_export(request):
     filterset = TermFilter(request.GET or None, queryset=selectors.term_list(user=request.user))
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     return imports.terms_export(queryset[:10000])
+
+
+def _steward_page(request, form=None, status: int = 200):
+    domains = permissions.domains_user_appoints_for(request.user)
+    rows = list(Steward.objects.select_related("user", "domain").order_by("domain__name", "user__username"))
+    appointable = {domain.pk for domain in domains}
+    for row in rows:
+        row.removable = request.user.is_superuser or row.domain_id in appointable
+    return render(
+        request,
+        "glossary/steward_list.html",
+        {
+            "stewards": rows,
+            "form": form or (StewardAppointForm(domains=domains) if appointable or request.user.is_superuser else None),
+        },
+        status=status,
+    )
+
+
+@login_required
+def steward_list(request):
+    return _steward_page(request)
+
+
+@login_required
+@require_POST
+def steward_appoint(request):
+    domains = permissions.domains_user_appoints_for(request.user)
+    if not domains.exists() and not request.user.is_superuser:
+        raise PermissionDenied(stewards.NOT_YOURS)
+    form = StewardAppointForm(request.POST, domains=domains)
+    if form.is_valid():
+        domain = form.cleaned_data["domain"]
+        try:
+            if domain is None and not permissions.can_appoint_stewards(request.user, None):
+                raise DomainError("Pick a domain: admins appoint stewards for every domain.", field="domain")
+            user = team_services.user_by_username(form.cleaned_data["username"])
+            stewards.steward_appoint(actor=request.user, user=user, domain=domain)
+        except DomainError as error:
+            attach_domain_error(form, error)
+        else:
+            messages.success(request, f"{user.username} stewards {domain or 'every domain'}.")
+            return redirect("glossary:steward-list")
+    return _steward_page(request, form=form)
+
+
+@login_required
+@require_POST
+def steward_remove(request, pk: int):
+    steward = get_object_or_404(Steward.objects.select_related("user", "domain"), pk=pk)
+    stewards.steward_remove(actor=request.user, steward=steward)
+    messages.success(request, f"{steward.user.username} no longer stewards {steward.domain or 'every domain'}.")
+    return redirect("glossary:steward-list")

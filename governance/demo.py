@@ -2,6 +2,10 @@
 vote, and one amendment open mid-vote. Everything goes through the services, so the decision log is real.
 Safe to run again: a proposal that already exists (by title) is left as it is."""
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from governance import services
 from governance.models import Council, Proposal, Seat, Standard
 from products.models import Domain
@@ -154,3 +158,12 @@ def seed(users: dict) -> None:
             services.comment_add(
                 actor=users["ivan"], proposal=proposal, body="Inventory needs a quarter to move off nightly batches."
             )
+    _seed_absence(council, users)
+
+
+def _seed_absence(council, users: dict) -> None:
+    """Ivan (Inventory) is away for two weeks: Tom votes for the Inventory seat until then (the chair set it)."""
+    seat = Seat.objects.filter(council=council, domain__slug="inventory").first()
+    if seat is not None:
+        seat.substitute, seat.substitute_until = users["tom"], timezone.localdate() + timedelta(days=14)
+        seat.save(update_fields=["substitute", "substitute_until"])

@@ -125,3 +125,12 @@ class VoteForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class SeatAssignForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Person", help_text="Their user name.")
+
+
+class SeatDelegateForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Substitute", help_text="Their user name.")
+    until = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}), help_text="The last day.")

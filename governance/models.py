@@ -43,16 +43,48 @@ class Council(models.Model):
         return reverse("governance:council-detail")
 
 
+def _away_q(today) -> Q:
+    return Q(substitute__isnull=False, substitute_until__gte=today)
+
+
+class SeatQuerySet(models.QuerySet):
+    def filled(self) -> "SeatQuerySet":
+        """Seats with a holder: the ones that vote and count towards quorum (a vacant seat does neither)."""
+        return self.filter(holder__isnull=False)
+
+    def voted_by(self, user, today=None) -> "SeatQuerySet":
+        """Seats ``user`` votes for today: those they hold unless a substitute stands in, and those they stand in
+        for until the absence ends."""
+        away = _away_q(today or timezone.localdate())
+        return self.filter((Q(holder=user) & ~away) | (Q(substitute=user) & away))
+
+
 class Seat(models.Model):
-    """One voting seat: a domain's seat held by its representative, or the chair's seat (``domain`` empty)."""
+    """One voting seat: a domain's seat held by its representative, or the chair's seat (``domain`` empty).
+
+    A domain seat may be vacant (no holder). During a holder's absence a substitute votes for the seat until
+    ``substitute_until`` (inclusive); then the holder votes again."""
 
     council = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="seats")
     domain = models.ForeignKey(
         "products.Domain", null=True, blank=True, on_delete=models.PROTECT, related_name="council_seats"
     )
-    holder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="council_seats")
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="council_seats"
+    )
     is_chair = models.BooleanField(default=False)
     since = models.DateField(default=timezone.localdate)
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="council_substitutions",
+        help_text="Votes for the seat while the holder is away.",
+    )
+    substitute_until = models.DateField(null=True, blank=True, help_text="The last day the substitute votes.")
+
+    objects = SeatQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_chair", "domain__name"]
@@ -65,6 +97,12 @@ class Seat(models.Model):
                 condition=(Q(is_chair=True) & Q(domain__isnull=True)) | (Q(is_chair=False) & Q(domain__isnull=False)),
                 name="seat_chair_xor_domain",
             ),
+            models.CheckConstraint(condition=Q(is_chair=False) | Q(holder__isnull=False), name="seat_chair_held"),
+            models.CheckConstraint(
+                condition=Q(substitute__isnull=True, substitute_until__isnull=True)
+                | Q(substitute__isnull=False, substitute_until__isnull=False),
+                name="seat_substitute_with_end",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,6 +111,16 @@ class Seat(models.Model):
     @property
     def label(self) -> str:
         return "Chair" if self.is_chair else str(self.domain)
+
+    def substitute_active(self, today=None) -> bool:
+        return bool(
+            self.substitute_id and self.substitute_until and self.substitute_until >= (today or timezone.localdate())
+        )
+
+    @property
+    def voter_id(self) -> int | None:
+        """Who votes for the seat today: the substitute during an absence, else the holder (None when vacant)."""
+        return self.substitute_id if self.substitute_active() else self.holder_id
 
 
 class StandardKind(models.TextChoices):

@@ -36,7 +36,7 @@ def _may_draft_without_seat(user, kind: str | None) -> bool:
 def is_council_member(user, council: Council) -> bool:
     if not is_signed_in(user):
         return False
-    return Seat.objects.filter(council=council, holder=user).exists()
+    return Seat.objects.filter(council=council).voted_by(user).exists()
 
 
 def is_chair(user, council: Council) -> bool:
@@ -46,10 +46,11 @@ def is_chair(user, council: Council) -> bool:
 
 
 def seats_user_holds(user, council: Council):
-    """The seats ``user`` may vote for in ``council`` (only the holder votes, the chair votes for the chair seat)."""
+    """The seats ``user`` may vote for in ``council``: the holder votes, or their substitute during an absence
+    (the chair votes for the chair seat)."""
     if not is_signed_in(user):
         return Seat.objects.none()
-    return Seat.objects.filter(council=council, holder=user).select_related("domain")
+    return Seat.objects.filter(council=council).voted_by(user).select_related("domain")
 
 
 def proposal_visibility_q(user) -> Q:
@@ -57,7 +58,7 @@ def proposal_visibility_q(user) -> Q:
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
-    member_of = Seat.objects.filter(holder=user).values("council_id")
+    member_of = Seat.objects.voted_by(user).values("council_id")
     return ~Q(status=Proposal.Status.DRAFT) | Q(author=user) | Q(council_id__in=member_of)
 
 
@@ -84,7 +85,7 @@ def councils_user_may_propose_in(user, kind: str | None = None):
         return Council.objects.none()
     if _may_draft_without_seat(user, kind):
         return Council.objects.all()
-    return Council.objects.filter(seats__holder=user).distinct()
+    return Council.objects.filter(pk__in=Seat.objects.voted_by(user).values("council_id"))
 
 
 def can_edit_proposal(user, proposal: Proposal) -> bool:
@@ -119,3 +120,8 @@ def can_comment(user, proposal: Proposal) -> bool:
 
 def can_export_decision_log(user, council: Council) -> bool:
     return is_signed_in(user)
+
+
+def can_manage_seats(user, council: Council) -> bool:
+    """The chair (and admins) assign and vacate the domain seats and delegate substitutes for absences."""
+    return is_portal_admin(user) or is_chair(user, council)

@@ -17,14 +17,16 @@ def council_default() -> Council | None:
 
 def council_seats(*, user, council: Council) -> list[Seat]:
     return list(
-        Seat.objects.filter(council=council).select_related("domain", "holder").order_by("-is_chair", "domain__name")
+        Seat.objects.filter(council=council)
+        .select_related("domain", "holder", "substitute")
+        .order_by("-is_chair", "domain__name")
     )
 
 
 def _seat_count_subquery():
     return Coalesce(
         Subquery(
-            Seat.objects.filter(council_id=OuterRef("council_id"))
+            Seat.objects.filter(council_id=OuterRef("council_id"), holder__isnull=False)
             .order_by()
             .values("council_id")
             .annotate(n=Count("pk"))
@@ -84,7 +86,7 @@ def standard_versions(*, user, code: str) -> list[Standard]:
         .prefetch_related(
             Prefetch(
                 "adopted_by__votes",
-                queryset=Vote.objects.select_related("seat__domain", "seat__holder"),
+                queryset=Vote.objects.select_related("seat__domain", "cast_by"),
             )
         )
         .order_by("-version")

@@ -67,7 +67,9 @@ def _audit(*, actor, action: str, proposal: Proposal, from_state="", to_state=""
 
 
 def _seat_holder_ids(council_id: int) -> list[int]:
-    return list(Seat.objects.filter(council_id=council_id, holder__is_active=True).values_list("holder_id", flat=True))
+    """Who votes for each seat today (the holder, or their substitute during an absence), active users only."""
+    voters = {seat.voter_id for seat in Seat.objects.filter(council_id=council_id).filled()} - {None}
+    return list(get_user_model().objects.filter(pk__in=voters, is_active=True).values_list("pk", flat=True))
 
 
 # --- drafting ---------------------------------------------------------------------------------------------------
@@ -296,7 +298,7 @@ def proposal_tally(proposal: Proposal) -> Tally:
     )
     council = proposal.council
     return tally_compute(
-        seats=Seat.objects.filter(council_id=proposal.council_id).count(),
+        seats=Seat.objects.filter(council_id=proposal.council_id).filled().count(),
         quorum_percent=council.quorum_percent,
         majority=council.majority,
         **counts,
@@ -526,13 +528,10 @@ def vote_reminders_send(*, now=None) -> int:
     due = Proposal.objects.filter(status=Status.OPEN, deadline__gt=now, deadline__lte=now + timedelta(hours=24))
     sent = 0
     for proposal in due.only("pk", "title", "council_id", "deadline"):
-        silent = (
-            Seat.objects.filter(council_id=proposal.council_id, holder__is_active=True)
-            .exclude(votes__proposal=proposal)
-            .values_list("holder_id", flat=True)
-        )
+        silent = Seat.objects.filter(council_id=proposal.council_id).filled().exclude(votes__proposal=proposal)
+        voters = {seat.voter_id for seat in silent.only("holder_id", "substitute_id", "substitute_until")}
         sent += notify(
-            list(silent),
+            list(get_user_model().objects.filter(pk__in=voters, is_active=True).values_list("pk", flat=True)),
             kind="governance.vote_reminder",
             title=f"Vote closes within 24 hours: {proposal.title}",
             body=f"Your seat has not voted on “{proposal.title}”; voting closes {proposal.deadline:%Y-%m-%d %H:%M} UTC.",

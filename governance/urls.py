@@ -6,6 +6,10 @@ app_name = "governance"
 
 urlpatterns = [
     path("", views.council_detail, name="council-detail"),
+    path("seats/<int:pk>/assign/", views.seat_assign, name="seat-assign"),
+    path("seats/<int:pk>/vacate/", views.seat_vacate, name="seat-vacate"),
+    path("seats/<int:pk>/delegate/", views.seat_delegate, name="seat-delegate"),
+    path("seats/<int:pk>/delegate/end/", views.seat_delegation_end, name="seat-delegation-end"),
     path("proposals/", views.proposal_list, name="proposal-list"),
     path("proposals/new/", views.proposal_create, name="proposal-create"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal-detail"),

@@ -1,18 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from governance import permissions, selectors, services
+from governance import seats as seat_services
 from governance.filters import ProposalFilter
-from governance.forms import CommentForm, OpenForm, ProposalForm, VoteForm
-from governance.models import Council, Proposal, Standard
+from governance.forms import CommentForm, OpenForm, ProposalForm, SeatAssignForm, SeatDelegateForm, VoteForm
+from governance.models import Council, Proposal, Seat, Standard
 from portal.csv_safe import attachment_header, csv_response
 from portal.errors import DomainError
-from portal.forms import attach_domain_error
+from portal.forms import attach_domain_error, form_errors_text
 from portal.pagination import paginate
+from products.teams import services as team_services
 
 PAGE_SIZE = 20
 LOG_COLUMNS = ["at", "actor", "action", "target_type", "target_id", "target", "from_state", "to_state", "comment"]
@@ -30,13 +33,17 @@ def council_detail(request):
     council = selectors.council_default()
     context = {"council": council}
     if council is not None:
-        seats = selectors.council_seats(user=request.user, council=council)
+        council_seats = selectors.council_seats(user=request.user, council=council)
+        can_manage = permissions.can_manage_seats(request.user, council)
         context.update(
-            seats=seats,
+            seats=council_seats,
+            can_manage_seats=can_manage,
+            assign_form=SeatAssignForm() if can_manage else None,
+            delegate_form=SeatDelegateForm() if can_manage else None,
             open_proposals=list(
                 selectors.proposal_list(user=request.user, council=council, status=Proposal.Status.OPEN)[:50]
             ),
-            is_member=any(seat.holder_id == request.user.pk for seat in seats),
+            is_member=any(seat.voter_id == request.user.pk for seat in council_seats),
             can_propose=permissions.can_create_proposal(request.user, council),
             standards_in_force=selectors.standard_list(user=request.user).filter(council=council).count(),
         )
@@ -270,3 +277,71 @@ def decision_log_json(request, council_pk: int):
     response = JsonResponse({"council": council.name, "decisions": rows}, json_dumps_params={"indent": 1})
     response["Content-Disposition"] = attachment_header(f"decision-log-council-{council.pk}.json")
     return response
+
+
+def _managed_seat(request, pk: int) -> Seat:
+    seat = get_object_or_404(Seat.objects.select_related("council"), pk=pk)
+    if not permissions.can_manage_seats(request.user, seat.council):
+        raise PermissionDenied(seat_services.NOT_CHAIR)
+    return seat
+
+
+def _seat_change(request, pk: int, change) -> HttpResponseRedirect:
+    """Run ``change(seat, form_data)`` for the chair and come back to the seats with what happened."""
+    seat = _managed_seat(request, pk)
+    try:
+        message = change(seat)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, message)
+    return redirect(reverse("governance:council-detail") + "#seats")
+
+
+def _person(form_class, request):
+    form = form_class(request.POST)
+    if not form.is_valid():
+        raise DomainError(form_errors_text(form))
+    return team_services.user_by_username(form.cleaned_data["username"]), form.cleaned_data
+
+
+@login_required
+@require_POST
+def seat_assign(request, pk: int):
+    def change(seat):
+        user, _data = _person(SeatAssignForm, request)
+        seat_services.seat_assign(actor=request.user, seat=seat, user=user)
+        return f"{user.username} holds the {seat.label} seat."
+
+    return _seat_change(request, pk, change)
+
+
+@login_required
+@require_POST
+def seat_vacate(request, pk: int):
+    def change(seat):
+        seat_services.seat_vacate(actor=request.user, seat=seat)
+        return f"The {seat.label} seat is vacant."
+
+    return _seat_change(request, pk, change)
+
+
+@login_required
+@require_POST
+def seat_delegate(request, pk: int):
+    def change(seat):
+        user, data = _person(SeatDelegateForm, request)
+        seat_services.seat_delegate(actor=request.user, seat=seat, substitute=user, until=data["until"])
+        return f"{user.username} votes for the {seat.label} seat until {data['until']:%Y-%m-%d}."
+
+    return _seat_change(request, pk, change)
+
+
+@login_required
+@require_POST
+def seat_delegation_end(request, pk: int):
+    def change(seat):
+        seat_services.seat_delegation_end(actor=request.user, seat=seat)
+        return f"The {seat.label} seat's holder votes again."
+
+    return _seat_change(request, pk, change)

@@ -8,7 +8,7 @@ DEMO_PASSWORD = "mesh-demo"  # noqa: S105 - published in the README for the demo
 PERSONAS = {
     "admin": ("Ada", "Admin", "portal administrator", True),
     "carla": ("Carla", "Reyes", "owner, CRM", False),
-    "tom": ("Tom", "Becker", "team member, CRM", False),
+    "tom": ("Tom", "Becker", "team member, CRM; owner, CRM Analytics; CRM steward", False),
     "sam": ("Sam", "Okafor", "owner, Sales", False),
     "fiona": ("Fiona", "Walsh", "owner, Finance", False),
     "ivan": ("Ivan", "Petrov", "owner, Inventory", False),

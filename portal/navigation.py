@@ -7,4 +7,5 @@ NAV_ITEMS = [
     ("Standards", "governance:standard-list"),
     ("Compliance", "governance:compliance-dashboard"),
     ("My access", "products:my-access"),
+    ("Teams", "products:team-list"),
 ]

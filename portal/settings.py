@@ -120,11 +120,35 @@ if os.environ.get("DATABASE_TEST_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------------------------
+# Local passwords (the demo's logins) are on unless MESH_LOCAL_PASSWORDS=0; then people sign in only through the
+# identity provider (API tokens keep working: they are checked by knox, not by these backends).
+MESH_LOCAL_PASSWORDS = env_bool("MESH_LOCAL_PASSWORDS", True)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if MESH_LOCAL_PASSWORDS else []),
     "guardian.backends.ObjectPermissionBackend",
 ]
+
+# Sign-in through an OpenID Connect provider (Okta, Entra ID, Keycloak …) with mozilla-django-oidc; off by default.
+# The endpoints are the provider's (its /.well-known/openid-configuration lists them); the client is registered
+# there with the redirect URI <site>/accounts/oidc/callback/. The group claim is mapped to teams in the admin.
+MESH_OIDC_ENABLED = env_bool("MESH_OIDC_ENABLED", False)
+MESH_OIDC_GROUPS_CLAIM = os.environ.get("MESH_OIDC_GROUPS_CLAIM", "groups")
+MESH_OIDC_PROVIDER_NAME = os.environ.get("MESH_OIDC_PROVIDER_NAME", "your organisation's account")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", f"{OIDC_OP_ISSUER}/auth")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", f"{OIDC_OP_ISSUER}/token")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", f"{OIDC_OP_ISSUER}/me")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", f"{OIDC_OP_ISSUER}/jwks")
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = False
+if MESH_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(1, "products.teams.oidc.MeshOIDCBackend")
 ANONYMOUS_USER_NAME = None  # nothing in the portal is public; guardian keeps no anonymous user
 GUARDIAN_RAISE_403 = False
 LOGIN_URL = "login"

@@ -4,14 +4,17 @@ from django.urls import include, path
 
 from portal import home, search, views
 from portal.health import ReadinessView
+from products.teams import oidc
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
     path("search/", search.search, name="search"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/oidc/login/", oidc.login_start, name="oidc-login"),
+    path("accounts/oidc/callback/", oidc.login_callback, name="oidc_authentication_callback"),
     path("accounts/token/", views.api_token, name="api-token-page"),
     path("accounts/token/<int:pk>/revoke/", views.revoke_api_token, name="api-token-revoke"),
     path("notifications/", views.notification_inbox, name="inbox"),

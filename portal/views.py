@@ -1,6 +1,8 @@
 import sys
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -93,3 +95,17 @@ def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+class LoginView(auth_views.LoginView):
+    """The login page: the identity provider's button when OIDC is on, the password form unless switched off."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "oidc_enabled": settings.MESH_OIDC_ENABLED,
+            "oidc_provider_name": settings.MESH_OIDC_PROVIDER_NAME,
+            "local_passwords": settings.MESH_LOCAL_PASSWORDS,
+        }

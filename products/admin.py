@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -16,6 +18,7 @@ from products.models import (
     Subscription,
     Tag,
     Team,
+    TeamClaimMapping,
     Warehouse,
     WebhookEndpoint,
 )
@@ -28,8 +31,23 @@ class DomainAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    """The admin follows the team pages' rule: a team that has members keeps at least one owner."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("user")
+        ]
+        if kept and not any(row.get("role") == Membership.Role.OWNER for row in kept):
+            raise ValidationError("A team keeps at least one owner.")
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
 
@@ -43,9 +61,19 @@ class TeamAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+@admin.register(TeamClaimMapping)
+class TeamClaimMappingAdmin(admin.ModelAdmin):
+    """Which identity-provider group puts people in which team with which role (applied at each OIDC sign-in)."""
+
+    list_display = ["claim_value", "team", "role"]
+    list_filter = ["role", "team__domain"]
+    search_fields = ["claim_value", "team__name"]
+    autocomplete_fields = ["team"]
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "team", "role", "joined_at"]
+    list_display = ["user", "team", "role", "from_identity_provider", "joined_at"]
     list_filter = ["role", "team__domain", "team"]
     search_fields = ["user__username", "team__name"]
     autocomplete_fields = ["user", "team"]

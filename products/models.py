@@ -80,12 +80,30 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(default=timezone.now)
+    # Set when the identity provider's claims made this membership: each sign-in updates or removes it.
+    from_identity_provider = models.BooleanField(default=False, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_once_per_team")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+class TeamClaimMapping(models.Model):
+    """A value of the identity provider's group claim (``MESH_OIDC_GROUPS_CLAIM``, e.g. ``groups``) that puts
+    whoever carries it in ``team`` with ``role``, applied at each OIDC sign-in."""
+
+    claim_value = models.CharField(max_length=200, help_text="A value of the group claim, e.g. crm-data-owners.")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="claim_mappings")
+    role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+    class Meta:
+        ordering = ["claim_value", "team__name"]
+        constraints = [models.UniqueConstraint(fields=["claim_value", "team"], name="claim_mapping_once_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_value} → {self.team} ({self.role})"
 
 
 class Tag(models.Model):

@@ -148,3 +148,21 @@ def team_role(user, team_id: int) -> str | None:
 def can_redeliver_webhooks(user) -> bool:
     """Sending webhook events again (a receiver lost them) is an administrator's call."""
     return is_portal_admin(user)
+
+
+def can_manage_team(user, team: Team) -> bool:
+    """A team's owners (and admins) add and remove its members and set their roles."""
+    if not is_signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return team_role(user, team.pk) == Membership.Role.OWNER
+
+
+def can_transfer_product(user, product: DataProduct) -> bool:
+    """An owner of the owning team (or an admin) hands a product to another team."""
+    if not is_signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return team_role(user, product.owner_team_id) == Membership.Role.OWNER

@@ -427,3 +427,31 @@ def lineage_remove(*, actor, edge: LineageEdge) -> None:
     require(permissions.can_edit_product(actor, edge.product), NOT_YOURS)
     audit_record(actor=actor, action="lineage.remove", target=edge.product, data={"edge": str(edge)})
     edge.delete()
+
+
+@transaction.atomic
+def product_transfer(*, actor, product: DataProduct, team: Team, comment: str = "") -> DataProduct:
+    """Hand ``product`` to another team of its domain: the new team's group receives the edit and publish object
+    permissions and the old team's group loses them, in one transaction, with an audit row naming both teams."""
+    product = DataProduct.objects.select_for_update().select_related("owner_team").get(pk=product.pk)
+    require(permissions.can_transfer_product(actor, product), "Only an owner of the owning team hands a product on.")
+    if team.pk == product.owner_team_id:
+        raise DomainError(f"{team} already owns {product}.", field="team")
+    if team.domain_id != product.domain_id:
+        raise DomainError(f"{team} belongs to another domain: a product moves within its domain.", field="team")
+    if product.status == Status.RETIRED:
+        raise DomainError("A retired product is not handed on.", field="team")
+    previous = product.owner_team
+    product.owner_team = team
+    product.save(update_fields=["owner_team", "updated_at"])
+    permissions.product_permissions_revoke(product, previous)
+    permissions.product_permissions_grant(product, team)
+    audit_record(
+        actor=actor,
+        action="product.transfer",
+        target=product,
+        from_state=previous.slug,
+        to_state=team.slug,
+        comment=comment,
+    )
+    return product

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("products.access.urls")),
     path("", include("products.quality.urls")),
     path("", include("products.contracts.urls")),
+    path("", include("products.teams.urls")),
     path("<slug:domain>/<slug:slug>/", views.product_detail, name="product-detail"),
     path("<slug:domain>/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path(

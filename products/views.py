@@ -75,6 +75,7 @@ def product_detail(request, domain: str, slug: str):
         "history": audit_history(target=product),
         "can_edit": can_edit,
         "can_change_status": permissions.can_change_product_status(request.user, product),
+        "can_transfer": permissions.can_transfer_product(request.user, product),
         "transitions": services.PRODUCT_TRANSITIONS.get(product.status, set()),
         "subscribe_form": SubscribeForm(user=request.user),
         "my_subscription": next((sub for sub in consumers if sub.user_id == request.user.pk), None),

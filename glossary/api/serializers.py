@@ -2,7 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from glossary.models import ConflictFinding, Term, TermAlias, TermLink, TermRelation
+from glossary.models import ConflictFinding, Steward, Term, TermAlias, TermLink, TermRelation
 from portal.api.fields import StrictCharField
 from products.api.fields import ProductField
 from products.models import DataProduct, Domain, SchemaField
@@ -171,3 +171,19 @@ class ConflictFindingSerializer(serializers.ModelSerializer):
         model = ConflictFinding
         fields = ["id", "kind", "key", "description", "terms", "field", "first_seen", "last_seen", "resolved_at"]
         read_only_fields = fields
+
+
+class StewardSerializer(serializers.ModelSerializer):
+    username = StrictCharField(source="user.username", max_length=150, help_text="The steward's user name.")
+    domain = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Domain.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The domain's slug; null for an enterprise-wide steward (admins only).",
+    )
+
+    class Meta:
+        model = Steward
+        fields = ["id", "username", "domain", "created_at"]
+        read_only_fields = ["id", "created_at"]

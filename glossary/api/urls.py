@@ -6,4 +6,5 @@ def register_routes(router) -> None:
     router.register("glossary/terms", views.TermViewSet, basename="glossary-term")
     router.register("glossary/relations", views.TermRelationViewSet, basename="glossary-relation")
     router.register("glossary/links", views.TermLinkViewSet, basename="glossary-link")
+    router.register("glossary/stewards", views.StewardViewSet, basename="glossary-steward")
     router.register("glossary/conflicts", views.ConflictFindingViewSet, basename="glossary-conflict")

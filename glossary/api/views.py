@@ -5,20 +5,23 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from glossary import imports, permissions, selectors, services
+from glossary import imports, permissions, selectors, services, stewards
 from glossary.api.serializers import (
     ConflictFindingSerializer,
     EscalateSerializer,
     ImportResultSerializer,
     ImportSerializer,
+    StewardSerializer,
     TermLinkSerializer,
     TermRelationSerializer,
     TermSerializer,
     TransitionSerializer,
 )
 from glossary.filters import TermFilter
-from glossary.models import TermRevision
+from glossary.models import Steward, TermRevision
 from portal.api.parsers import TextJSONParser
+from portal.errors import require
+from products.teams.services import user_by_username
 
 
 class TermViewSet(
@@ -200,3 +203,29 @@ class ConflictFindingViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         include_resolved = self.request.query_params.get("resolved") == "1"
         return selectors.conflict_list(user=self.request.user, include_resolved=include_resolved)
+
+
+class StewardViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Glossary stewards. Owners of a domain's teams (and admins) appoint (``POST``) and remove (``DELETE``) its
+    stewards; enterprise-wide stewards (``domain`` null) are appointed by admins."""
+
+    serializer_class = StewardSerializer
+    filterset_fields = {"domain__slug": ["exact"]}
+
+    def get_queryset(self):
+        return Steward.objects.select_related("user", "domain").order_by("domain__name", "user__username", "pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        require(permissions.can_appoint_stewards(self.request.user, data.get("domain")), stewards.NOT_YOURS)
+        user = user_by_username(data["user"]["username"])
+        serializer.instance = stewards.steward_appoint(actor=self.request.user, user=user, domain=data.get("domain"))
+
+    def perform_destroy(self, instance):
+        stewards.steward_remove(actor=self.request.user, steward=instance)

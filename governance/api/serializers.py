@@ -4,18 +4,31 @@ from governance import permissions, selectors
 from governance.models import Council, Proposal, Seat, Standard, Vote
 from governance.rules import rule_validate
 from governance.tally import tally_compute
-from portal.api.fields import JSONObjectField
+from portal.api.fields import JSONObjectField, StrictCharField
 from portal.errors import DomainError
 
 
 class SeatSerializer(serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    holder = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    holder = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    substitute = serializers.SerializerMethodField(help_text="Who votes for the seat during the holder's absence.")
 
     class Meta:
         model = Seat
-        fields = ["id", "council", "domain", "holder", "is_chair", "since"]
+        fields = ["id", "council", "domain", "holder", "is_chair", "since", "substitute", "substitute_until"]
         read_only_fields = fields
+
+    def get_substitute(self, seat) -> str | None:
+        return seat.substitute.username if seat.substitute_active() else None
+
+
+class SeatAssignSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+
+
+class SeatDelegateSerializer(serializers.Serializer):
+    username = StrictCharField(max_length=150, help_text="The substitute's user name.")
+    until = serializers.DateField(help_text="The last day the substitute votes.")
 
 
 class CouncilSerializer(serializers.ModelSerializer):

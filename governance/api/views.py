@@ -5,11 +5,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance import permissions, selectors, services
+from governance import seats as seat_services
 from governance.api.serializers import (
     CommentBodySerializer,
     CouncilSerializer,
     OpenSerializer,
     ProposalSerializer,
+    SeatAssignSerializer,
+    SeatDelegateSerializer,
     SeatSerializer,
     StandardSerializer,
     VoteCastSerializer,
@@ -17,17 +20,64 @@ from governance.api.serializers import (
 )
 from governance.filters import ProposalFilter, StandardFilter
 from governance.models import Council, Seat
+from portal.errors import require
+from products.teams.services import user_by_username
 
 
 class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Council.objects.prefetch_related("seats__domain", "seats__holder").order_by("name")
+    queryset = Council.objects.prefetch_related("seats__domain", "seats__holder", "seats__substitute").order_by("name")
     serializer_class = CouncilSerializer
 
 
 class SeatViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Seat.objects.select_related("domain", "holder").order_by("council_id", "-is_chair", "domain__name")
+    """Council seats. The chair (and admins) ``assign`` a domain seat, ``vacate`` it, ``delegate`` a substitute
+    who votes for it until a date, and ``end-delegation``."""
+
+    queryset = Seat.objects.select_related("domain", "holder", "substitute").order_by(
+        "council_id", "-is_chair", "domain__name"
+    )
     serializer_class = SeatSerializer
     filterset_fields = ["council"]
+
+    def _managed(self):
+        seat = self.get_object()
+        require(permissions.can_manage_seats(self.request.user, seat.council), seat_services.NOT_CHAIR)
+        return seat
+
+    def _answer(self, seat):
+        return Response(self.get_serializer(self.get_queryset().get(pk=seat.pk)).data)
+
+    @extend_schema(request=SeatAssignSerializer, responses=SeatSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        seat = self._managed()
+        body = SeatAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = user_by_username(body.validated_data["username"])
+        return self._answer(seat_services.seat_assign(actor=request.user, seat=seat, user=user))
+
+    @extend_schema(request=None, responses=SeatSerializer)
+    @action(detail=True, methods=["post"])
+    def vacate(self, request, pk=None):
+        return self._answer(seat_services.seat_vacate(actor=request.user, seat=self._managed()))
+
+    @extend_schema(request=SeatDelegateSerializer, responses=SeatSerializer)
+    @action(detail=True, methods=["post"])
+    def delegate(self, request, pk=None):
+        seat = self._managed()
+        body = SeatDelegateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = user_by_username(body.validated_data["username"])
+        return self._answer(
+            seat_services.seat_delegate(
+                actor=request.user, seat=seat, substitute=user, until=body.validated_data["until"]
+            )
+        )
+
+    @extend_schema(request=None, responses=SeatSerializer)
+    @action(detail=True, methods=["post"], url_path="end-delegation")
+    def end_delegation(self, request, pk=None):
+        return self._answer(seat_services.seat_delegation_end(actor=request.user, seat=self._managed()))
 
 
 class ProposalViewSet(

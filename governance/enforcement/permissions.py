@@ -17,7 +17,7 @@ forget_on_delete_of(Seat)
 
 
 def _is_any_council_member(user) -> bool:
-    return is_signed_in(user) and memo(("holds_seat", user.pk), Seat.objects.filter(holder=user).exists)
+    return is_signed_in(user) and memo(("holds_seat", user.pk), Seat.objects.voted_by(user).exists)
 
 
 def _is_any_chair(user) -> bool:

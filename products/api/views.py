@@ -1,11 +1,14 @@
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from products import selectors, services
+from portal.errors import DomainError, require
+from products import permissions, selectors, services
 from products.api.serializers import (
     DataProductSerializer,
     DomainSerializer,
@@ -17,6 +20,11 @@ from products.api.serializers import (
 )
 from products.filters import ProductFilter
 from products.models import DataProduct, Domain, LineageEdge, OutputPort, SchemaField, Subscription, Team
+from products.teams import selectors as team_selectors
+from products.teams import services as team_services
+from products.teams.api.serializers import MemberAddSerializer, MemberRoleSerializer, ProductTransferSerializer
+
+User = get_user_model()
 
 
 class DomainViewSet(viewsets.ReadOnlyModelViewSet):
@@ -27,10 +35,50 @@ class DomainViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Team.objects.select_related("domain").prefetch_related("memberships__user").order_by("name")
+    """Teams and their members. A team's owners (and admins) add members, set roles and remove members; a team
+    always keeps one owner (the last owner's removal or demotion is a 400)."""
+
+    queryset = team_selectors.teams_with_members()
     serializer_class = TeamSerializer
     lookup_field = "slug"
     filterset_fields = {"domain__slug": ["exact"]}
+
+    def _fresh(self, team):
+        return Response(self.get_serializer(team_selectors.teams_with_members().get(pk=team.pk)).data)
+
+    @extend_schema(request=MemberAddSerializer, responses={201: TeamSerializer})
+    @action(detail=True, methods=["post"], url_path="members")
+    def members(self, request, slug=None):
+        team = self.get_object()
+        body = MemberAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        require(permissions.can_manage_team(request.user, team), team_services.NOT_OWNER)
+        user = team_services.user_by_username(body.validated_data["username"])
+        team_services.membership_add(actor=request.user, team=team, user=user, role=body.validated_data["role"])
+        response = self._fresh(team)
+        response.status_code = 201
+        return response
+
+    def _member(self, team, username: str):
+        user = User.objects.filter(username=username, memberships__team=team).first()
+        if user is None:
+            raise NotFound("No such member.")
+        return user
+
+    @extend_schema(methods=["patch"], request=MemberRoleSerializer, responses=TeamSerializer)
+    @extend_schema(methods=["delete"], request=None, responses={204: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"members/(?P<username>[\w.@+-]+)")
+    def member(self, request, slug=None, username=None):
+        team = self.get_object()
+        require(permissions.can_manage_team(request.user, team), team_services.NOT_OWNER)
+        user = self._member(team, username)
+        if request.method == "DELETE":
+            team_services.membership_remove(actor=request.user, team=team, user=user)
+            return Response(status=204)
+        body = MemberRoleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        team_services.membership_role_set(actor=request.user, team=team, user=user, role=body.validated_data["role"])
+        return self._fresh(team)
 
 
 class DataProductViewSet(
@@ -91,6 +139,25 @@ class DataProductViewSet(
             actor=request.user, product=product, to_status=to_status, comment=body.validated_data["comment"]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=product.pk)).data)
+
+    @extend_schema(request=ProductTransferSerializer, responses=DataProductSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        """Hand the product to another team of its domain (an owner of the owning team, or an admin)."""
+        product = self.get_object()
+        body = ProductTransferSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        require(
+            permissions.can_transfer_product(request.user, product),
+            "Only an owner of the owning team hands a product on.",
+        )
+        team = Team.objects.filter(slug=body.validated_data["team"]).first()
+        if team is None:
+            raise DomainError("No such team.", field="team")
+        product = services.product_transfer(
+            actor=request.user, product=product, team=team, comment=body.validated_data["comment"]
+        )
+        return Response(self.get_serializer(product).data)  # a draft handed on is no longer the caller's to list
 
     @extend_schema(request=StatusChangeSerializer, responses=DataProductSerializer)
     @action(detail=True, methods=["post"])

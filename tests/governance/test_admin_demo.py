@@ -83,6 +83,8 @@ def test_demo_council_is_complete_and_seeding_twice_changes_nothing(db):
         "supply-chain": "sofia",
         "chair": "chris",
     }
+    inventory = council.seats.get(domain__slug="inventory")
+    assert (inventory.voter_id, inventory.holder.username) == (users["tom"].pk, "ivan")  # Ivan is away
     in_force = Standard.objects.in_force()
     assert sorted(in_force.values_list("kind", flat=True)) == sorted(StandardKind.values)
     assert all(standard.adopted_by.votes.count() == 6 for standard in in_force)

@@ -9,6 +9,7 @@ from portal.demo import DEMO_PASSWORD, PERSONAS, seed_users
 # Each app that has demo data offers ``<app>.demo.seed(users)``; they run in this order.
 DEMO_SEEDERS = [
     "products.demo",
+    "products.teams.demo",
     "products.access.demo",
     "products.quality.demo",
     "governance.demo",
