@@ -18,9 +18,9 @@ from products.forms import (
     LineageForm,
     OutputPortForm,
     ProductForm,
-    SchemaFieldFormSet,
     SubscribeForm,
     TransitionForm,
+    schema_formset,
     schema_rows,
 )
 from products.lineage_svg import lineage_layout
@@ -118,7 +118,7 @@ def product_edit(request, domain: str, slug: str):
 def _port_editor(request, product: DataProduct, port: OutputPort | None):
     initial_rows = services.port_columns(port) if port else []
     form = OutputPortForm(request.POST or None, instance=port or OutputPort(product=product))
-    formset = SchemaFieldFormSet(request.POST or None, initial=initial_rows, prefix="fields")
+    formset = schema_formset(request.POST or None, initial=initial_rows)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             with transaction.atomic():
