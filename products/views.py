@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError
@@ -185,7 +186,10 @@ def product_transition(request, domain: str, slug: str, to_status: str):
             actor=request.user, product=product, to_status=to_status, comment=form.cleaned_data["comment"], data=data
         )
     except DomainError as error:
-        messages.error(request, error.message)
+        if error.details:  # one line per gap, each with what to do and a link to where
+            messages.error(request, render_to_string("products/_publish_refusal.html", {"details": error.details}))
+        else:
+            messages.error(request, error.message)
     else:
         messages.success(request, f"{product.name} is now {DataProduct.Status(to_status).label.lower()}.")
     return redirect(product.get_absolute_url())

@@ -34,3 +34,14 @@ def percent_step(value) -> int:
     if number != number:  # NaN
         return 0
     return max(0, min(100, round(number)))
+
+
+@register.filter
+def ticks_as_code(text) -> str:
+    """A message whose literals are in backticks (``field `email` must…``) with those literals shown as code."""
+    import re
+
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(str(text))))  # noqa: S308 - escaped first
