@@ -195,3 +195,33 @@ def inputs_ending(*, user, product: DataProduct) -> list[DataProduct]:
         .select_related("domain")
         .order_by("name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class ConsumerCounts:
+    subscriptions: int
+    grantees: int
+    downstream: int
+
+    @property
+    def total(self) -> int:
+        return self.subscriptions + self.grantees + self.downstream
+
+
+def product_consumer_counts(*, user, product: DataProduct, subscriptions: int) -> ConsumerCounts:
+    """Who uses the product: subscriptions, people holding an active access grant on one of its ports, and the
+    downstream products ``user`` may see that read from it (one query each)."""
+    from django.utils import timezone
+
+    from products.access.models import AccessGrant
+
+    grantees = (
+        AccessGrant.objects.filter(
+            port__product=product, status=AccessGrant.Status.ACTIVE, expires_at__gt=timezone.now()
+        )
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    downstream = DataProduct.objects.visible_to(user).filter(inputs__upstream=product).values("pk").distinct().count()
+    return ConsumerCounts(subscriptions=subscriptions, grantees=grantees, downstream=downstream)

@@ -66,10 +66,14 @@ def product_detail(request, domain: str, slug: str):
     product = visible_product_or_404(request, domain, slug)
     graph = selectors.lineage_graph(user=request.user, product=product)
     can_edit = permissions.can_edit_product(request.user, product)
+    consumers = selectors.product_consumers(product=product)
     context = {
         "product": product,
         "ports": selectors.product_ports(product=product),
-        "consumers": selectors.product_consumers(product=product),
+        "consumers": consumers,
+        "consumer_counts": selectors.product_consumer_counts(
+            user=request.user, product=product, subscriptions=len(consumers)
+        ),
         "lineage": lineage_layout(graph),
         "lineage_graph": graph,
         "history": audit_history(target=product),

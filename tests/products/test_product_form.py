@@ -41,3 +41,25 @@ def test_port_editor_starts_with_two_rows_and_an_add_button(client_for, owner, p
     body = client_for(owner).get(url).content.decode()
     assert 'name="fields-TOTAL_FORMS" value="2"' in body
     assert "data-add-row" in body and 'id="schema-row-template"' in body and "fields-__prefix__-name" in body
+
+
+def test_consumers_count_subscriptions_grantees_and_downstream_products(client_for, owner, product, team):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from products.access.models import AccessGrant, AccessRequest
+    from products.models import LineageEdge, Subscription
+
+    port = factories.OutputPortFactory(product=product)
+    reader = factories.UserFactory()
+    request = AccessRequest.objects.create(
+        requester=reader, port=port, purpose="Reporting.", duration_days=5, status=AccessRequest.Status.APPROVED
+    )
+    AccessGrant.objects.create(request=request, user=reader, port=port, expires_at=timezone.now() + timedelta(days=5))
+    downstream = factories.DataProductFactory(owner_team=team, status="published")
+    LineageEdge.objects.create(product=downstream, upstream=product)
+    Subscription.objects.create(product=product, user=owner, purpose="Reports")
+    body = client_for(owner).get(product.get_absolute_url()).content.decode()
+    assert "Consumers (3)" in body
+    assert "1 subscription · 1 person with access" in body and "1 downstream product</a>" in body
