@@ -35,3 +35,13 @@ def test_a_row_without_actor_is_the_portals_and_states_read_plainly():
 def test_markdown_excerpt_is_plain_text_and_literals_show_as_code():
     assert markdown_plain("**Net** revenue, see [docs](http://x) <script>x</script>") == "Net revenue, see docs"
     assert str(ticks_as_code("field `<b>` breaks")) == "field <code>&lt;b&gt;</code> breaks"
+
+
+def test_a_chart_with_one_measurement_says_so_instead_of_one_dot():
+    from datetime import date
+
+    from portal.charts import line_chart
+
+    svg = str(line_chart([(date(2026, 1, 1), 80)], title="Score"))
+    assert "one measurement so far" in svg and '<line class="line"' in svg
+    assert "one measurement so far" not in str(line_chart([(date(2026, 1, 1), 80), (date(2026, 1, 2), 90)]))
