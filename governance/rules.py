@@ -27,6 +27,7 @@ match); the classification rule's ``field_pattern`` ignores case, so ``email`` c
 ``customer_email``.
 """
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -327,3 +328,59 @@ def rule_evaluate(kind: str, rule: dict, product_facts: ProductFacts, *, code: s
     except PatternError as error:
         logger.warning("%s cannot be evaluated: %s", code, error.message)
         return []
+
+
+NAMING_TARGET_LABELS = {"slug": "Product slugs", "name": "Product names", "field_names": "Field names"}
+METADATA_LABELS = {"owner": "an owner", "description": "a description", "schema": "a schema", "sla": "a service level"}
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def rule_sentence_parts(kind: str, rule) -> list[tuple[str, bool]]:
+    """A rule as a sentence people read, in parts; a part flagged True is a literal (a pattern) shown as code.
+
+    A rule that does not fit its kind (never stored by the services, perhaps by hand) reads as its JSON."""
+    rule = rule if isinstance(rule, dict) else {}
+    try:
+        if kind == "naming_convention":
+            target = NAMING_TARGET_LABELS.get(rule["target"], str(rule["target"]))
+            return [(f"{target} must match ", False), (str(rule["pattern"]), True), (".", False)]
+        if kind == "min_quality_score":
+            return [(f"A product's quality score must be at least {_fmt(rule['minimum'])}.", False)]
+        if kind == "required_classification":
+            label = {"pii": "PII"}.get(rule["classification"], str(rule["classification"]))
+            return [
+                ("Fields whose name contains a match for ", False),
+                (str(rule["field_pattern"]), True),
+                (f" (any case) must be classified {label}.", False),
+            ]
+        if kind == "sla_template":
+            promises = []
+            if "max_freshness_minutes" in rule:
+                promises.append(f"data at most {rule['max_freshness_minutes']} minutes old")
+            if "min_completeness_percent" in rule:
+                promises.append(f"at least {_fmt(rule['min_completeness_percent'])} % completeness")
+            if "min_availability_percent" in rule:
+                promises.append(f"at least {_fmt(rule['min_availability_percent'])} % availability")
+            if promises:
+                return [(f"A product's service levels must promise {_and(promises)}.", False)]
+        if kind == "required_metadata":
+            items = [METADATA_LABELS.get(item, str(item)) for item in rule["require"]]
+            if items:
+                return [(f"Every product must have {_and(items)}.", False)]
+        if kind == "notice_period":
+            return [
+                (f"Consumers get at least {rule['days']} days' notice before a breaking change or a retirement.", False)
+            ]
+    except (KeyError, TypeError):
+        pass
+    if not rule:
+        return [("No machine-checkable rule.", False)]
+    return [(json.dumps(rule, sort_keys=True), True)]
+
+
+def rule_sentence(kind: str, rule) -> str:
+    """The rule as one line of text, literals in backticks (for exports and plain-text mail)."""
+    return "".join(f"`{text}`" if literal else text for text, literal in rule_sentence_parts(kind, rule))

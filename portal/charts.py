@@ -72,10 +72,19 @@ def line_chart(
         current.append(f"{x_of(index)},{y_of(float(value))}")
     if current:
         segments.append(current)
+    measured = [value for _moment, value in points if value is not None]
+    if len(measured) == 1:
+        # One measurement is a level, not a trend: draw it across and say so, rather than one lonely dot.
+        y = y_of(float(measured[0]))
+        parts.append(f'<line class="line" x1="{PAD_LEFT}" x2="{width - PAD_RIGHT}" y1="{y}" y2="{y}"/>')
+        parts.append(
+            f'<text x="{width / 2}" y="{max(y - 8, PAD_TOP + 10)}" text-anchor="middle" font-size="11">'
+            f"{float(measured[0]):g}{escape(unit)}: one measurement so far; the trend shows from the next</text>"
+        )
     for segment in segments:
         if len(segment) == 1:
             x, y = segment[0].split(",")
-            parts.append(f'<circle class="dot" cx="{x}" cy="{y}" r="2.5"/>')
+            parts.append(f'<circle class="dot" cx="{x}" cy="{y}" r="3.5"/>')
         else:
             parts.append(f'<polyline class="line" points="{" ".join(segment)}"/>')
     for index, (moment, value) in enumerate(points):

@@ -5,13 +5,18 @@ class DomainError(Exception):
     """A refused operation the user can understand: an illegal transition, a broken rule, a conflicting state.
 
     ``field`` names the input at fault when there is one, so forms and the API can attach the message to it.
+    ``details`` lists the separate problems behind a refusal, for pages that show them one per line (each a dict:
+    ``what``, ``expected``, ``fix``, ``url``, ``rules``).
     """
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str = "invalid", details: tuple[dict, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.code = code
+        self.details = tuple(details)
 
 
 class AlreadyExists(DomainError):

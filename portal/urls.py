@@ -9,6 +9,7 @@ from products.teams import oidc
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
     path("search/", search.search, name="search"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"
 

@@ -1,9 +1,11 @@
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import defaults
@@ -80,11 +82,47 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", status=429)
 
 
+FAVICON = (Path(__file__).resolve().parent.parent / "static" / "img" / "favicon.ico").read_bytes()
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for on every page whatever the ``<link rel=icon>`` says."""
+    response = HttpResponse(FAVICON, content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def not_found(request, exception):
-    """API clients get JSON for unknown paths too; people get the page."""
+    """API clients get JSON for unknown paths too; people get the page in the site layout, with a search box.
+
+    The page's navigation reads the database; while it is unreachable the answer is the outage page instead."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
+    try:
+        return render(
+            request, "404.html", {"request_path": request.path, "in_catalog": _in_catalog(request)}, status=404
+        )
+    except Exception as error:
+        if is_unavailable(error):
+            return unavailable_response(request)
+        raise
+
+
+def _in_catalog(request) -> bool:
+    return request.path.startswith("/products/")
+
+
+def permission_denied(request, exception):
+    """A refusal in the site layout; the reason shown is the one the permission check gave, never a stack."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)
+    reason = str(exception) if isinstance(exception, PermissionDenied) and str(exception) else ""
+    try:
+        return render(request, "403.html", {"reason": reason}, status=403)
+    except Exception as error:
+        if is_unavailable(error):
+            return unavailable_response(request)
+        raise
 
 
 def server_error(request):

@@ -1,8 +1,15 @@
 from django import forms
 from django.forms import formset_factory
+from django.utils.text import slugify
 
 from products.models import SCHEMA_COLUMN_KEYS, DataProduct, OutputPort, SchemaField
 from products.permissions import teams_user_may_own_for
+
+
+def person_label(user) -> str:
+    """A person as people know them: "Carla Ruiz (carla)", or the user name alone when no name is recorded."""
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.username})" if full_name else user.username
 
 
 class ProductForm(forms.ModelForm):
@@ -35,12 +42,32 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner_team"].queryset = teams_user_may_own_for(user).select_related("domain")
+        teams = teams_user_may_own_for(user).select_related("domain")
+        self.fields["owner_team"].queryset = teams
         self.fields["owner_team"].label_from_instance = lambda team: f"{team.name} ({team.domain})"
+        accountable = self.fields["accountable"]
+        accountable.queryset = accountable.queryset.filter(is_active=True).order_by(
+            "first_name", "last_name", "username"
+        )
+        accountable.label_from_instance = person_label
+        accountable.required = False
         if self.instance.pk:
             self.fields.pop("slug")
             self.fields["tags_text"].initial = ", ".join(tag.name for tag in self.instance.tags.all())
-        self.fields["accountable"].required = False
+        else:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Part of the product's address; empty: made from the name."
+            self.fields["slug"].widget.attrs["data-slug-from"] = "id_name"
+            own_teams = list(teams.filter(group__user=user)[:2])  # an admin's own team before all the others
+            if len(own_teams) == 1:
+                self.initial.setdefault("owner_team", own_teams[0].pk)
+            self.initial.setdefault("accountable", user.pk)
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:80].strip("-")
+        if not slug:
+            raise forms.ValidationError("Give the product a name or a slug of letters, digits and hyphens.")
+        return slug
 
     def clean_tags_text(self) -> list[str]:
         return [part.strip() for part in self.cleaned_data["tags_text"].split(",") if part.strip()]
@@ -96,7 +123,15 @@ class SchemaFieldForm(forms.ModelForm):
         pass
 
 
-SchemaFieldFormSet = formset_factory(SchemaFieldForm, extra=3, can_delete=True)
+SchemaFieldFormSet = formset_factory(SchemaFieldForm, extra=1, can_delete=True)
+# A new port starts with two empty rows; the editor's "Add a field" button adds more without a reload.
+NewSchemaFieldFormSet = formset_factory(SchemaFieldForm, extra=2, can_delete=True)
+
+
+def schema_formset(data, *, initial: list[dict]):
+    """The port editor's schema rows: the port's columns plus one spare row, or two empty rows for a new port."""
+    formset_class = SchemaFieldFormSet if initial else NewSchemaFieldFormSet
+    return formset_class(data, initial=initial, prefix="fields")
 
 
 def schema_rows(formset) -> list[dict]:

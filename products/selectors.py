@@ -271,3 +271,33 @@ def lineage_candidates(*, user, product: DataProduct, text: str) -> list[DataPro
         .only("pk", "name", "slug", "urn", "status", "domain__slug", "domain__name")
     )
     return list(search_filter(queryset, text)[:LINEAGE_PICKER_LIMIT])
+
+
+@dataclass(frozen=True)
+class ConsumerCounts:
+    subscriptions: int
+    grantees: int
+    downstream: int
+
+    @property
+    def total(self) -> int:
+        return self.subscriptions + self.grantees + self.downstream
+
+
+def product_consumer_counts(*, user, product: DataProduct, subscriptions: int) -> ConsumerCounts:
+    """Who uses the product: subscriptions, people holding an active access grant on one of its ports, and the
+    downstream products ``user`` may see that read from it (one query each)."""
+    from django.utils import timezone
+
+    from products.access.models import AccessGrant
+
+    grantees = (
+        AccessGrant.objects.filter(
+            port__product=product, status=AccessGrant.Status.ACTIVE, expires_at__gt=timezone.now()
+        )
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    downstream = DataProduct.objects.visible_to(user).filter(inputs__upstream=product).values("pk").distinct().count()
+    return ConsumerCounts(subscriptions=subscriptions, grantees=grantees, downstream=downstream)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError
@@ -18,9 +19,9 @@ from products.forms import (
     LineageForm,
     OutputPortForm,
     ProductForm,
-    SchemaFieldFormSet,
     SubscribeForm,
     TransitionForm,
+    schema_formset,
     schema_rows,
 )
 from products.lineage_svg import lineage_layout
@@ -70,6 +71,9 @@ def product_detail(request, domain: str, slug: str):
         "product": product,
         "ports": selectors.product_ports(product=product),
         "consumers": consumers,
+        "consumer_counts": selectors.product_consumer_counts(
+            user=request.user, product=product, subscriptions=len(consumers)
+        ),
         "lineage": lineage_layout(graph),
         "lineage_graph": graph,
         "history": audit_history(target=product),
@@ -121,7 +125,7 @@ def product_edit(request, domain: str, slug: str):
 def _port_editor(request, product: DataProduct, port: OutputPort | None):
     initial_rows = services.port_columns(port) if port else []
     form = OutputPortForm(request.POST or None, instance=port or OutputPort(product=product))
-    formset = SchemaFieldFormSet(request.POST or None, initial=initial_rows, prefix="fields")
+    formset = schema_formset(request.POST or None, initial=initial_rows)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             with transaction.atomic():
@@ -191,7 +195,10 @@ def product_transition(request, domain: str, slug: str, to_status: str):
             actor=request.user, product=product, to_status=to_status, comment=form.cleaned_data["comment"], data=data
         )
     except DomainError as error:
-        messages.error(request, error.message)
+        if error.details:  # one line per gap, each with what to do and a link to where
+            messages.error(request, render_to_string("products/_publish_refusal.html", {"details": error.details}))
+        else:
+            messages.error(request, error.message)
     else:
         messages.success(request, f"{product.name} is now {DataProduct.Status(to_status).label.lower()}.")
     return redirect(product.get_absolute_url())

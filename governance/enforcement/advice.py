@@ -33,3 +33,17 @@ def violation_fix(*, rule_key: str, kind: str | None) -> str:
     if rule_key in BASELINE_FIXES:
         return BASELINE_FIXES[rule_key]
     return KIND_FIXES.get(kind or "", "Change the product as the message says; the next run re-checks it.")
+
+
+def violation_fix_url(*, rule_key: str, kind: str | None, product) -> str:
+    """Where the owner makes that change: the edit page, the port editor, the schema or the Quality tab."""
+    from django.urls import reverse
+
+    args = [product.domain.slug, product.slug]
+    if rule_key == "baseline:schema":
+        return reverse("products:port-create", args=args)
+    if kind in (StandardKind.NAMING_CONVENTION, StandardKind.REQUIRED_CLASSIFICATION):
+        return reverse("products:product-detail", args=args) + "#schema"
+    if kind == StandardKind.MIN_QUALITY_SCORE:
+        return reverse("products:quality-detail", args=args)
+    return reverse("products:product-edit", args=args)

@@ -214,13 +214,42 @@ def blocking_failures(product, *, rules: list[Rule] | None = None, now=None) -> 
     return blocking, warnings
 
 
+def gaps_of(failures: list[Failure]) -> list[tuple[Failure, list[str]]]:
+    """Failures that name the same gap ("owner missing" from the baseline and from a required-metadata standard)
+    once each, with the keys of every rule that asks for it, in the order first met."""
+    gaps: dict[str, tuple[Failure, list[str]]] = {}
+    for failure in failures:
+        gap = failure.message.split(":", 1)[0]
+        if gap in gaps:
+            gaps[gap][1].append(failure.rule.key)
+        else:
+            gaps[gap] = (failure, [failure.rule.key])
+    return list(gaps.values())
+
+
 def publish_gate_check(product) -> None:
-    """Refuse to publish ``product`` while a blocker fails, listing every failure (warnings do not block)."""
+    """Refuse to publish ``product`` while a blocker fails, listing every gap once (warnings do not block)."""
+    from governance.enforcement.advice import violation_fix, violation_fix_url
+
     blocking, _warnings = blocking_failures(product)
     if blocking:
-        listed = "; ".join(f"{failure.message}" for failure in blocking)
+        gaps = gaps_of(blocking)
+        listed = "; ".join(failure.message for failure, _keys in gaps)
+        details = []
+        for failure, keys in gaps:
+            what, _sep, expected = failure.message.partition(": ")
+            details.append(
+                {
+                    "what": what,
+                    "expected": expected,
+                    "rules": keys,
+                    "fix": violation_fix(rule_key=failure.rule.key, kind=failure.rule.kind),
+                    "url": violation_fix_url(rule_key=failure.rule.key, kind=failure.rule.kind, product=product),
+                }
+            )
         raise DomainError(
-            f"Publishing is blocked by {len(blocking)} failing standard{'s' if len(blocking) != 1 else ''}: {listed}."
+            f"Publishing is blocked by {len(gaps)} failing standard{'s' if len(gaps) != 1 else ''}: {listed}.",
+            details=tuple(details),
         )
 
 

@@ -34,3 +34,39 @@ def percent_step(value) -> int:
     if number != number:  # NaN
         return 0
     return max(0, min(100, round(number)))
+
+
+@register.filter
+def ticks_as_code(text) -> str:
+    """A message whose literals are in backticks (``field `email` must…``) with those literals shown as code."""
+    import re
+
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(str(text))))  # noqa: S308 - escaped first
+
+
+@register.filter
+def markdown_plain(text: str) -> str:
+    """Markdown read as plain text (for a list's one-line excerpt): rendered, sanitised, then stripped of tags."""
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    return " ".join(unescape(strip_tags(render_markdown(text or ""))).split())
+
+
+@register.filter
+def audit_sentence(event) -> str:
+    """An audit row as a sentence ("Gloria Steward approved the term")."""
+    from portal.audit_text import audit_sentence as sentence
+
+    return sentence(event)
+
+
+@register.filter
+def audit_states(event) -> str:
+    from portal.audit_text import state_change
+
+    return state_change(event)

@@ -39,11 +39,14 @@ def seed(users: dict) -> None:
     )
     ana = users["ana"]
     customers = ports.get("crm/customer-360")
-    if customers and not AccessRequest.objects.filter(requester=ana, port=customers).exists():
+    # The analyst starts with nothing pending, so her first try is a request of her own; the owners still find
+    # one waiting for them, from the inventory team.
+    requester = users["ivan"]
+    if customers and not AccessRequest.objects.filter(requester=requester, port=customers).exists():
         services.access_request_create(
-            actor=ana,
+            actor=requester,
             port=customers,
-            purpose="Churn analysis for the loyalty programme: which customer segments stop buying.",
+            purpose="Stock-out analysis: which customer segments a missing product loses.",
             duration_days=90,
             wants_unmasked_pii=True,
         )

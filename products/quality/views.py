@@ -63,7 +63,7 @@ def _quality_check_editor(request, product: DataProduct, check):
         try:
             services.quality_check_save(actor=request.user, product=product, check=check, **form.service_kwargs())
         except DomainError as error:
-            attach_domain_error(form, error, fallback="params")
+            form.attach_service_error(error)
         else:
             messages.success(request, "Check saved.")
             return redirect("products:quality-detail", domain=product.domain.slug, slug=product.slug)

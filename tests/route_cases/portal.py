@@ -14,6 +14,7 @@ def _own_token_only(status: int) -> dict[str, int]:
 CASES = [
     Case("home", lambda w: "/", 200),
     Case("healthz", lambda w: "/healthz", 200, expect={"anonymous": 200, "inactive": 200}, note="public liveness"),
+    Case("favicon", lambda w: "/favicon.ico", 200, expect={"anonymous": 200, "inactive": 200}, note="public icon"),
     Case("readyz", lambda w: "/readyz", 200, expect={"anonymous": 200, "inactive": 200}, note="public readiness"),
     Case(
         "login",

@@ -172,8 +172,10 @@ def _draft_missing(team, owner, missing: str) -> DataProduct:
 
 
 def _publish_page(client, admin_client, product):
+    from django.utils.html import strip_tags
+
     response = client.post(product.get_absolute_url() + "status/published/", follow=True)
-    return response.status_code == 200, " ".join(str(m) for m in response.context["messages"])
+    return response.status_code == 200, " ".join(strip_tags(str(m)) for m in response.context["messages"])
 
 
 def _publish_api(api, admin_client, product):
@@ -519,3 +521,17 @@ def test_nothing_is_evaluated_when_the_transaction_rolls_back(product, django_ca
             pass
     assert callbacks == []
     assert not Violation.objects.exists()
+
+
+def test_publish_refusal_lists_each_gap_once_with_a_fix_link(team, owner, client_for):
+    factories.StandardFactory(
+        code="STD-020", kind="required_metadata", rule={"require": ["owner", "schema"]}, severity="blocker"
+    )
+    product = factories.DataProductFactory(owner_team=team, status="draft", freshness_minutes=None)
+    response = client_for(owner).post(product.get_absolute_url() + "status/published/", follow=True)
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert "blocked by 3 failing standards" in message
+    assert message.count("owner missing") == 1 and message.count("schema missing") == 1
+    assert "baseline:owner, STD-020" in message
+    assert f'href="{product.get_absolute_url()}ports/new/"' in message and "Fix it" in message
+    assert '<ul class="refusal">' in response.content.decode()
