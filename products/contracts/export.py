@@ -1,4 +1,4 @@
-"""The portal's records about ports, gathered for their ODCS documents (``odcs.document_build``).
+"""The portal's records about ports, gathered for their ODCS documents (``odcs_write.document_build``).
 
 ``port_documents(ports)`` costs a fixed number of queries whatever the number of ports, columns and checks. It
 never writes a credential: a PostgreSQL warehouse is named by host, port, database and schema (read from its
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from products.contracts import odcs
+from products.contracts import odcs, odcs_write
 from products.contracts.models import PortContract
 from products.models import Classification, Membership, OutputPort, SchemaField
 from products.quality.models import QualityCheck
@@ -184,7 +184,7 @@ def ports_prefetched(queryset):
     )
 
 
-def port_facts(port: OutputPort, definitions: dict) -> odcs.PortFacts:
+def port_facts(port: OutputPort, definitions: dict) -> odcs_write.PortFacts:
     product = port.product
     columns = [
         {
@@ -207,7 +207,7 @@ def port_facts(port: OutputPort, definitions: dict) -> odcs.PortFacts:
                 unique.add(check.column)
         else:
             object_rules.append(rule)
-    return odcs.PortFacts(
+    return odcs_write.PortFacts(
         contract_id=contract_id(port),
         product_urn=product.urn,
         product_name=product.name,
@@ -259,5 +259,5 @@ def port_documents(ports) -> list[dict]:
             stored = port.contract.document
         except PortContract.DoesNotExist:
             stored = None
-        documents.append(odcs.document_build(port_facts(port, definitions), stored))
+        documents.append(odcs_write.document_build(port_facts(port, definitions), stored))
     return documents

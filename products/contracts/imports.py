@@ -149,9 +149,9 @@ def _error_dict(error: ValidationError):
 
 def _target_product(actor, spec: odcs.ContractSpec, given: DataProduct | None) -> DataProduct:
     if given is not None:
-        if spec.data_product is not None and not odcs._same_name(spec.data_product, given.slug, given.name):
+        if spec.data_product is not None and not odcs.same_name(spec.data_product, given.slug, given.name):
             raise odcs.ContractError([("dataProduct", f"{spec.data_product!r} is not {given.name}.")])
-        if spec.domain is not None and not odcs._same_name(spec.domain, given.domain.slug, given.domain.name):
+        if spec.domain is not None and not odcs.same_name(spec.domain, given.domain.slug, given.domain.name):
             raise odcs.ContractError([("domain", f"{spec.domain!r} is not {given.domain.name}.")])
         return given
     visible = DataProduct.objects.visible_to(actor).select_related("domain")

@@ -86,17 +86,18 @@ def port_successor_publish(
                 f"Port {old.name} has a change waiting for its date; cancel it before publishing a new port.",
                 field="port",
             )
+        table = old.table if table is None else table
         try:
             successor = catalog.port_save(
                 actor=actor,
                 product=product,
                 name=name,
                 kind=old.kind,
-                warehouse=old.warehouse,
+                warehouse=old.warehouse if table else None,  # wired only once it names its table
                 version=version,
                 location=old.location if location is None else location,
                 description=old.description if description is None else description,
-                table=old.table if table is None else table,
+                table=table,
                 fields=fields,
             )
         except ValidationError as error:  # a name or column the model refuses: a form error, never a 500

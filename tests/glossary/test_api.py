@@ -42,7 +42,7 @@ def test_link_to_a_field_of_another_teams_product_is_refused(api_for, other_owne
     term = factories.TermFactory(name="Customer ID", author=author)
     field = factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product), name="customer_id")
     response = api_for(other_owner).post("/api/v1/glossary/links/", {"term": term.pk, "field": field.pk}, format="json")
-    assert response.status_code == 400 and "field" in response.json()
+    assert response.status_code == 404 and "field" in response.json()
     assert not TermLink.objects.exists()
 
 
@@ -50,7 +50,7 @@ def test_link_to_a_draft_term_is_refused(api_for, owner, product, crm):
     draft = factories.TermFactory(name="Customer ID", author=owner, status="draft", domain=crm)
     field = factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product), name="customer_id")
     response = api_for(owner).post("/api/v1/glossary/links/", {"term": draft.pk, "field": field.pk}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert not TermLink.objects.exists()
 
 
@@ -62,7 +62,7 @@ def test_relation_to_an_invisible_draft_is_refused(api_for, crm_steward, sales, 
         {"source": approved.pk, "target": hidden.pk, "kind": "related_to"},
         format="json",
     )
-    assert response.status_code == 400 and "target" in response.json()
+    assert response.status_code == 404 and "target" in response.json()
 
 
 def test_differs_from_without_explanation_is_a_400_naming_the_field(api_for, crm_steward, author):

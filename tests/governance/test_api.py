@@ -68,7 +68,7 @@ def test_cannot_draft_in_a_council_one_does_not_sit_on(api_for, council_member, 
         {"council": foreign.pk, "kind": "resolution", "title": "T", "motivation": "M"},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "council" in response.json()
 
 
@@ -106,7 +106,7 @@ def test_vote_after_close_is_refused_with_a_clear_error(api_for, seated, open_pr
         api_for(user).post(f"/api/v1/proposals/{open_proposal.pk}/vote/", {"choice": "for"}, format="json")
     assert api_for(chair).post(f"/api/v1/proposals/{open_proposal.pk}/close/").json()["status"] == "accepted"
     response = api_for(member).post(f"/api/v1/proposals/{open_proposal.pk}/vote/", {"choice": "against"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     message = response.json()["status"][0]
     assert message.startswith("Voting is closed: this proposal was accepted on ") and message.endswith(" UTC.")
 
@@ -122,7 +122,7 @@ def test_reopening_an_accepted_proposal_is_refused(api_for, seated, open_proposa
         services.vote_cast(actor=user, proposal=open_proposal, choice="for")
     services.proposal_close(open_proposal.pk, actor=chair)
     response = api_for(chair).post(f"/api/v1/proposals/{open_proposal.pk}/open/", {}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "accepted cannot become open" in response.json()["status"][0]
 
 

@@ -83,7 +83,7 @@ def test_outsider_cannot_wire_a_port_of_another_team(api_for, other_owner, produ
         "warehouse": demo_warehouse.pk,
         "table": "customer_360",
     }
-    assert api_for(other_owner).post("/api/v1/ports/", body, format="json").status_code == 400
+    assert api_for(other_owner).post("/api/v1/ports/", body, format="json").status_code == 404
     assert not OutputPort.objects.filter(product=product).exists()
 
 

@@ -32,3 +32,19 @@ def grant_for(user, port, *, approvers, pii: bool = False, now=None, days: int =
 
 def clear(user, kind: str = "gdpr", days: int = 365):
     return factories.ClearanceFactory(user=user, kind=kind, expires_at=timezone.now() + timedelta(days=days))
+
+
+def anas_customer_360_request(users):
+    """Ana's pending request for Customer 360 (restricted), as an analyst files it on the demo: the demo itself
+    starts her with nothing pending."""
+    from products.access.models import AccessRequest
+    from products.models import OutputPort
+
+    ana = users["ana"]
+    existing = AccessRequest.objects.filter(requester=ana, port__product__slug="customer-360").first()
+    if existing:
+        return existing
+    port = OutputPort.objects.filter(product__slug="customer-360").order_by("pk").first()
+    return access_services.access_request_create(
+        actor=ana, port=port, purpose="Churn analysis for the quarterly review.", duration_days=90
+    )

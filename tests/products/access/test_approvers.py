@@ -11,6 +11,7 @@ from products.access import permissions
 from products.access import services as access_services
 from products.access.models import AccessRequest
 from products.models import OutputPort
+from tests.products.access.support import anas_customer_360_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 def demo(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     users = {user.username: user for user in get_user_model().objects.all()}
-    request = AccessRequest.objects.get(requester=users["ana"], port__product__slug="customer-360")
+    request = anas_customer_360_request(users)
     return users, request
 
 

@@ -126,4 +126,4 @@ def test_api_refuses_a_port_of_an_invisible_draft(analyst, draft, api_for):
     response = api_for(analyst).post(
         "/api/v1/access-requests/", {"port": port.pk, "purpose": "x", "duration_days": 30}, format="json"
     )
-    assert response.status_code == 400 and "port" in response.json()
+    assert response.status_code == 404 and "port" in response.json()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from products.access import services as access_services
 from products.access.models import AccessGrant, AccessRequest, Clearance
+from tests.products.access.support import anas_customer_360_request
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -45,7 +46,7 @@ def _shows_pii(content: bytes, emails) -> bool:
 def test_upgrade_to_unmasked_after_a_clearance_end_to_end(demo, client, api_for):
     users, emails = demo
     ana, carla, dora = users["ana"], users["carla"], users["dora"]
-    first = AccessRequest.objects.get(requester=ana, port__product__slug="customer-360")
+    first = anas_customer_360_request(users)
     access_services.access_request_approve(actor=carla, access_request=first)
     access_services.access_request_approve(actor=dora, access_request=AccessRequest.objects.get(pk=first.pk))
     grant = AccessGrant.objects.get(request=first)
@@ -88,7 +89,7 @@ def test_upgrade_to_unmasked_after_a_clearance_end_to_end(demo, client, api_for)
 def test_upgrade_is_refused_twice_and_for_someone_elses_grant(demo, api_for):
     users, _emails = demo
     ana, carla, dora = users["ana"], users["carla"], users["dora"]
-    first = AccessRequest.objects.get(requester=ana, port__product__slug="customer-360")
+    first = anas_customer_360_request(users)
     access_services.access_request_approve(actor=carla, access_request=first)
     access_services.access_request_approve(actor=dora, access_request=AccessRequest.objects.get(pk=first.pk))
     grant = AccessGrant.objects.get(request=first)
