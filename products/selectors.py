@@ -284,9 +284,9 @@ class ConsumerCounts:
         return self.subscriptions + self.grantees + self.downstream
 
 
-def product_consumer_counts(*, user, product: DataProduct, subscriptions: int) -> ConsumerCounts:
-    """Who uses the product: subscriptions, people holding an active access grant on one of its ports, and the
-    downstream products ``user`` may see that read from it (one query each)."""
+def product_consumer_counts(*, product: DataProduct, subscriptions: int, graph: LineageGraph) -> ConsumerCounts:
+    """Who uses the product: subscriptions, people holding an active access grant on one of its ports (one query),
+    and the downstream products the user may see, read off the page's lineage ``graph``."""
     from django.utils import timezone
 
     from products.access.models import AccessGrant
@@ -299,5 +299,5 @@ def product_consumer_counts(*, user, product: DataProduct, subscriptions: int) -
         .distinct()
         .count()
     )
-    downstream = DataProduct.objects.visible_to(user).filter(inputs__upstream=product).values("pk").distinct().count()
+    downstream = sum(1 for node in graph.nodes if node.level == 1 and not node.external)
     return ConsumerCounts(subscriptions=subscriptions, grantees=grantees, downstream=downstream)

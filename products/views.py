@@ -72,7 +72,7 @@ def product_detail(request, domain: str, slug: str):
         "ports": selectors.product_ports(product=product),
         "consumers": consumers,
         "consumer_counts": selectors.product_consumer_counts(
-            user=request.user, product=product, subscriptions=len(consumers)
+            product=product, subscriptions=len(consumers), graph=graph
         ),
         "lineage": lineage_layout(graph),
         "lineage_graph": graph,

@@ -83,12 +83,12 @@ def test_page_owner_creates_product_with_two_fields_and_publishes(client_for, ow
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "status"),
     [
-        ({"name": "", "slug": "orders", "domain": "crm", "owner_team": "customer-data"}, "name"),
-        ({"name": "Orders", "slug": "orders", "domain": "atlantis", "owner_team": "customer-data"}, "domain"),
-        ({"name": "Orders", "slug": "Bad Slug!", "domain": "crm", "owner_team": "customer-data"}, "slug"),
-        ({"name": "Orders", "slug": "orders", "domain": "crm", "owner_team": "nope"}, "owner_team"),
+        ({"name": "", "slug": "orders", "domain": "crm", "owner_team": "customer-data"}, "name", 400),
+        ({"name": "Orders", "slug": "orders", "domain": "atlantis", "owner_team": "customer-data"}, "domain", 404),
+        ({"name": "Orders", "slug": "Bad Slug!", "domain": "crm", "owner_team": "customer-data"}, "slug", 400),
+        ({"name": "Orders", "slug": "orders", "domain": "crm", "owner_team": "nope"}, "owner_team", 404),
         (
             {
                 "name": "Orders",
@@ -98,20 +98,22 @@ def test_page_owner_creates_product_with_two_fields_and_publishes(client_for, ow
                 "completeness_percent": "150",
             },
             "completeness_percent",
+            400,
         ),
     ],
 )
-def test_api_create_with_bad_input_is_a_400_naming_the_field(api_for, owner, team, body, field):
+def test_api_create_with_bad_input_names_the_field(api_for, owner, team, body, field, status):
+    """A 400 for input at fault, a 404 for a domain or team that does not exist (or is not the caller's)."""
     response = api_for(owner).post("/api/v1/products/", body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == status
     assert field in response.json()
     assert not DataProduct.objects.filter(slug="orders").exists()
 
 
-def test_api_duplicate_slug_is_a_400_naming_slug(api_for, owner, team, product):
+def test_api_duplicate_slug_is_a_409_naming_slug(api_for, owner, team, product):
     body = {"name": "Again", "slug": product.slug, "domain": "crm", "owner_team": team.slug}
     response = api_for(owner).post("/api/v1/products/", body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "slug" in response.json()
 
 
@@ -147,14 +149,14 @@ def test_api_ignores_status_urn_and_score_in_the_body(api_for, owner, team):
 
 def test_api_cannot_move_a_product_to_another_team(api_for, owner, product, other_team):
     response = api_for(owner).patch(f"/api/v1/products/{product.pk}/", {"owner_team": other_team.slug}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 404
     product.refresh_from_db()
     assert product.owner_team.slug == "customer-data"
 
 
-def test_api_illegal_transition_is_a_400_that_says_why(api_for, owner, product):
+def test_api_illegal_transition_is_a_409_that_says_why(api_for, owner, product):
     response = api_for(owner).post(f"/api/v1/products/{product.pk}/retire/", {}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "cannot become retired" in json.dumps(response.json())
 
 
@@ -163,5 +165,5 @@ def test_api_lineage_pointing_at_an_invisible_product_is_refused(api_for, owner,
 
     hidden = factories.DataProductFactory(owner_team=other_team, status="draft")
     response = api_for(owner).post("/api/v1/lineage/", {"product": product.pk, "upstream": hidden.pk}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "upstream" in response.json()
