@@ -65,6 +65,17 @@ def test_product_page_queries_do_not_grow_with_the_history(client_for, owner, te
     assert quality_many == quality_few
 
 
+def test_quality_page_lists_results_fifty_a_page(client_for, owner, product):
+    _history(product, 51)
+    client = client_for(owner)
+    first = client.get(_page(product, "quality/")).content.decode()
+    assert first.count('<tr><td class="small">', first.index("<h2>Results</h2>")) == 50
+    assert 'href="?page=2">Older</a>' in first and "Newer</a>" not in first and "No results yet." not in first
+    second = client.get(_page(product, "quality/?page=2")).content.decode()
+    assert second.count('<tr><td class="small">', second.index("<h2>Results</h2>")) == 1
+    assert 'href="?page=1">Newer</a>' in second and "Older</a>" not in second
+
+
 def test_page_shows_red_and_green_sla_and_open_incidents(client_for, owner, product):
     ok = factories.QualityCheckFactory(product=product, kind="completeness", column="x", name="complete")
     bad = factories.QualityCheckFactory(product=product, kind="freshness", column="t", name="fresh enough")
