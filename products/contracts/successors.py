@@ -92,7 +92,7 @@ def port_successor_publish(
                 product=product,
                 name=name,
                 kind=old.kind,
-                warehouse=old.warehouse,
+                warehouse=old.warehouse if table is None or table else None,
                 version=version,
                 location=old.location if location is None else location,
                 description=old.description if description is None else description,
