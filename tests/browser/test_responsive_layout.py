@@ -5,7 +5,6 @@ theirs. Each page is photographed to ``var/shots/`` (the README's pictures come 
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from portal.demo import DEMO_PASSWORD
 
@@ -22,11 +21,6 @@ PAGES = [
     ("ana", "my-access", "/products/my-access/"),
     ("chris", "compliance", "/governance/compliance/"),
 ]
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def _log_in(browser, live_server, username: str, viewport: tuple[int, int]):
