@@ -77,6 +77,7 @@ class QualityCheckForm(forms.Form):
         super().__init__(*args, **kwargs)
         ports = list(OutputPort.objects.filter(product=product).prefetch_related("fields"))
         self.fields["port"].queryset = OutputPort.objects.filter(product=product)
+        self.fields["port"].label_from_instance = lambda port: port.name  # the column picker's optgroup label
         self.columns = {port.pk: [field.name for field in port.fields.all()] for port in ports}
         choices = [("", "---------")]
         choices += [(port.name, [(f.name, f"{f.name} ({f.data_type})") for f in port.fields.all()]) for port in ports]

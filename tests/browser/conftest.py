@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.management import call_command
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -48,3 +49,9 @@ def page_for(chromium, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo seed: its personas (carla, ana, gloria, dora, ...) log in with ``portal.demo.DEMO_PASSWORD``."""
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115

@@ -1,5 +1,7 @@
 """A real browser: a member votes with htmx (no reload), the chair closes, the standard appears."""
 
+from pathlib import Path
+
 import pytest
 
 from governance import services
@@ -8,6 +10,8 @@ from tests import factories
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "shots"
 
 
 def test_member_votes_chair_closes_and_the_standard_appears(page_for, team, other_team):
@@ -42,6 +46,9 @@ def test_member_votes_chair_closes_and_the_standard_appears(page_for, team, othe
     page.wait_for_selector("text=Your vote is recorded")
     assert page.inner_text('dd[data-choice="for"]') == "3"
     assert page.evaluate("window.notReloaded") is True  # htmx swapped the panel in place
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "council-vote.png"))  # the README's picture of a vote
 
     chair_page = page_for(chair, PASSWORD)
     chair_page.goto(f"/governance/proposals/{proposal.pk}/")
