@@ -99,9 +99,7 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     try:
-        return render(
-            request, "404.html", {"request_path": request.path, "in_catalog": _in_catalog(request)}, status=404
-        )
+        return render(request, "404.html", {"in_catalog": _in_catalog(request)}, status=404)
     except Exception as error:
         if is_unavailable(error):
             return unavailable_response(request)

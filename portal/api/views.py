@@ -98,6 +98,9 @@ class ApiTokenObtainView(APIView):
     parser_classes = [TextJSONParser, FormParser, MultiPartParser]  # as the former endpoint: forms too
     serializer_class = ApiTokenObtainSerializer
 
+    def get_authenticate_header(self, request):
+        return "Token"  # a wrong password is a 401 with a challenge, as the API's other refusals of credentials
+
     @extend_schema(
         # Forms are read too (as the former endpoint did), but JSON is what the API documents.
         request={"application/json": ApiTokenObtainSerializer},

@@ -259,7 +259,7 @@ def test_the_password_endpoint_takes_a_form_as_the_former_one_did(owner):
 
 def test_a_wrong_password_makes_no_token(owner):
     response = Client().post("/api/v1/auth/token/", {"username": owner.username, "password": "wrong"})
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert not ApiToken.objects.exists()
 
 

@@ -107,10 +107,11 @@ CASES = [
     Case(
         "waiver-list",
         lambda w: "/api/v1/waivers/",
-        400,
+        404,
         method="post",
         data=_waiver_body,
-        note="400: a foreign product is not a choice, and the team's own already has a pending waiver",
+        expect={"owner": 400, "member": 400, "admin": 400},
+        note="a foreign product answers like a missing one; the team's own already has a pending waiver",
     ),
     Case("waiver-detail", lambda w: f"/api/v1/waivers/{w.enf_waiver.pk}/", HIDDEN, expect=SEES),
     Case(

@@ -268,11 +268,11 @@ CASES = [
     Case(
         "glossary-link-list",
         lambda w: "/api/v1/glossary/links/",
-        400,
+        404,
         method="post",
         data=lambda w: {"term": w.g_term.pk, "field": w.g_email.pk},
         expect={"owner": 201, "member": 201, "admin": 201},
-        note="a field of someone else's product is not a choice (400)",
+        note="a field of someone else's product answers like a missing one",
     ),
     Case("glossary-link-detail", lambda w: f"/api/v1/glossary/links/{w.g_link.pk}/", 200),
     Case(

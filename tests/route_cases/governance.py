@@ -240,7 +240,7 @@ CASES = [
         DRAFT_HIDDEN,
         method="post",
         data={"choice": "for"},
-        expect={"council_member": 400, "chair": 400, "admin": 403},
+        expect={"council_member": 409, "chair": 409, "admin": 403},
         note="voting on a draft",
     ),
     Case("vote-list", lambda w: "/api/v1/votes/", 200),

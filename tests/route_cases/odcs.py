@@ -150,7 +150,7 @@ CASES = [
     Case(
         "drift-run-list",
         lambda w: "/api/v1/drift-runs/",
-        400,
+        404,
         method="post",
         data=lambda w: {"product": w.product.pk},
         expect={"owner": 202, "member": 202, "admin": 202},

@@ -53,10 +53,10 @@ CASES = [
     Case(
         "api-token",
         lambda w: "/api/v1/auth/token/",
-        400,
+        401,
         method="post",
         data={"username": "owner", "password": "wrong"},
-        expect={"anonymous": 400, "inactive": 400},
+        expect={"anonymous": 401, "inactive": 401},
         note="wrong password",
     ),
     Case("apitoken-list", lambda w: "/api/v1/tokens/", 200, note="one's own"),
