@@ -116,7 +116,7 @@ CASES = [
     Case(
         "quality-run-list",
         lambda w: "/api/v1/quality-runs/",
-        400,
+        404,
         method="post",
         data=lambda w: {"product": w.draft.pk},
         expect={"owner": 202, "member": 202, "admin": 202},
