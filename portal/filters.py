@@ -1,4 +1,5 @@
 import copy
+import re
 
 import django_filters
 from django import forms
@@ -21,11 +22,15 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
 ID_MAX = 2**63 - 1
 
 
+class _WholeNumberField(forms.IntegerField):
+    re_decimal = re.compile(r"(?!)")  # "12.0" is not an id: Django's IntegerField would drop the ".0"
+
+
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": ID_MAX})
 class IdFilter(django_filters.NumberFilter):
     """An object id: a whole number from 1 up; anything else is a 400 naming the parameter."""
 
-    field_class = forms.IntegerField
+    field_class = _WholeNumberField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)

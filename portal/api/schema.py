@@ -16,6 +16,7 @@ ERROR_RESPONSES = {
     "401": "Not authenticated.",
     "403": "Authenticated, but not allowed to do this.",
     "404": "No such object, or not visible to the caller; for a write, an object the body names is missing.",
+    "503": "The database, the broker or a warehouse does not answer now; try again after Retry-After.",
 }
 # Writes may conflict with what is stored: an illegal state transition, or a name already taken.
 WRITE_ERROR_RESPONSES = {"409": "Conflicts with the current state; the body says how."}

@@ -153,7 +153,7 @@ class DataProductViewSet(
         )
         team = Team.objects.filter(slug=body.validated_data["team"]).first()
         if team is None:
-            raise DomainError("No such team.", field="team")
+            raise DomainError("No such team.", field="team", code="does_not_exist")
         product = services.product_transfer(
             actor=request.user, product=product, team=team, comment=body.validated_data["comment"]
         )

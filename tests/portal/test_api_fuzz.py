@@ -6,6 +6,7 @@ from django.core import signals
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from portal.wsgi import application
 from products.access.models import AccessRequest
@@ -77,4 +78,9 @@ def keep_the_test_connection():
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_answers_with_a_server_error(case, token):
-    case.call_and_validate(headers={"Authorization": f"Token {token}"})
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token}"},
+        # Schema-valid bodies the API still refuses for what they mean (a rule its kind cannot run, a contract
+        # naming no data product) are 400s this check reads as rejected "positive" data. Every other check runs.
+        excluded_checks=[positive_data_acceptance],
+    )
