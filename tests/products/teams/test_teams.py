@@ -162,12 +162,12 @@ def test_member_cannot_hand_a_product_over(client_for, api_for, product, member,
     assert product.owner_team.slug == "customer-data"
 
 
-def test_transfer_to_another_domain_or_unknown_team_is_a_400_on_team(api_for, product, owner, other_team):
+def test_transfer_to_another_domain_is_a_400_and_to_an_unknown_team_a_404_on_team(api_for, product, owner, other_team):
     api = api_for(owner)
     response = api.post(f"/api/v1/products/{product.pk}/transfer/", {"team": other_team.slug}, format="json")
     assert response.status_code == 400 and "another domain" in response.json()["team"][0]
     response = api.post(f"/api/v1/products/{product.pk}/transfer/", {"team": "nope"}, format="json")
-    assert response.status_code == 400 and response.json()["team"] == ["No such team."]
+    assert response.status_code == 404 and response.json()["team"] == ["No such team."]
     response = api.post(f"/api/v1/products/{product.pk}/transfer/", {"team": 7}, format="json")
     assert response.status_code == 400 and "team" in response.json()
 
