@@ -31,6 +31,11 @@ class WarehouseError(Exception):
     """The warehouse could not answer: not configured, unreachable, or the query failed (message is the DB's)."""
 
 
+class PortNotWired(WarehouseError):
+    """The port has no table to read (no warehouse or table, or no declared columns): nothing is down, the port's
+    state is the reason, so front doors answer 409 rather than 503."""
+
+
 def checker_role_prefix() -> str:
     return getattr(settings, "MESH_CHECKER_ROLE_PREFIX", "mesh_checker_")
 
@@ -164,9 +169,9 @@ def _sql_for(warehouse: Warehouse, table: str, query: RowQuery):
 def port_rows_read(port: OutputPort, query: RowQuery) -> list[tuple]:
     """Rows of the port's table for ``query`` (unmasked: callers apply ``products.masking`` before showing them)."""
     if port.warehouse is None or not port.table:
-        raise WarehouseError("This port is not connected to a warehouse table.")
+        raise PortNotWired("This port is not connected to a warehouse table.")
     if not query.columns:
-        raise WarehouseError("This port declares no columns.")
+        raise PortNotWired("This port declares no columns.")
     for column in [*query.columns, query.order_by, query.where_column]:
         if column is not None and not IDENTIFIER_RE.match(column):
             raise WarehouseError(f"Not a valid column name: {column!r}.")

@@ -19,7 +19,7 @@ from products.access.forms import (
 )
 from products.access.models import AccessGrant, AccessRequest, Clearance
 from products.models import OutputPort
-from products.warehouse import WarehouseError
+from products.warehouse import PortNotWired, WarehouseError
 
 PREVIEW_ROWS = 50
 EXPORT_ROWS = 10_000
@@ -240,6 +240,8 @@ def port_preview(request, domain: str, slug: str, port_id: int):
         return _no_data_access(request, port)
     except DomainError as error:
         context["error"], status = error.message, 400
+    except PortNotWired as error:
+        context["error"], status = str(error), 409
     except WarehouseError as error:
         context["error"], status = f"The warehouse could not answer: {error}", 503
     return render(request, "products/access/port_preview.html", context, status=status)
@@ -256,6 +258,8 @@ def port_export(request, domain: str, slug: str, port_id: int):
         return _no_data_access(request, port)
     except DomainError as error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    except PortNotWired as error:
+        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
     except WarehouseError as error:
         return HttpResponse(f"The warehouse could not answer: {error}", status=503, content_type="text/plain")
     response = csv_response(f"{port.product.slug}-{port.name}.csv", data.columns, data.rows)

@@ -17,7 +17,7 @@ from products.access.api.serializers import (
 )
 from products.access.models import AccessRequest
 from products.models import OutputPort
-from products.warehouse import WarehouseError
+from products.warehouse import PortNotWired, WarehouseError
 
 
 class AccessRequestViewSet(
@@ -183,6 +183,8 @@ class PortDataViewSet(viewsets.GenericViewSet):
             )
         except permissions.PortGone as gone:
             return Response({"detail": gone.message}, status=410)
+        except PortNotWired as error:
+            return Response({"detail": str(error)}, status=409)
         except WarehouseError as error:
             return Response({"detail": f"The warehouse could not answer: {error}"}, status=503)
         return Response(
