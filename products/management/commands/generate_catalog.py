@@ -7,55 +7,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from portal.db import analyze
-from products.generate import generate_mesh
+from products.generate import SEED_WORDS, generate_mesh
 from products.models import DataProduct, DataProductGroupObjectPermission, Domain, OutputPort, SchemaField, Tag, Team
 from products.search import search_index_update
 
+# The mesh generator's seed words, and more, for the simple catalog.
 VOCABULARY = [
-    "order",
-    "customer",
-    "store",
-    "stock",
-    "price",
-    "margin",
-    "revenue",
-    "booking",
-    "supplier",
-    "shipment",
-    "invoice",
-    "payment",
-    "refund",
-    "basket",
-    "promotion",
-    "campaign",
-    "channel",
-    "region",
-    "country",
-    "city",
-    "warehouse",
-    "pallet",
-    "carton",
-    "sku",
-    "brand",
-    "category",
-    "season",
-    "week",
-    "month",
-    "quarter",
-    "forecast",
-    "demand",
-    "churn",
-    "loyalty",
-    "segment",
-    "contact",
-    "consent",
-    "address",
-    "email",
-    "phone",
-    "device",
-    "session",
-    "visit",
-    "click",
+    *SEED_WORDS,
     "impression",
     "conversion",
     "return",
