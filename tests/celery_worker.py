@@ -14,13 +14,18 @@ from celery.contrib.testing.worker import start_worker
 from portal.celery import app
 
 
-def _reset_connections() -> None:
-    """Forget pooled broker connections, so the next publish connects to the broker configured now."""
+def broker_connections_reset() -> None:
+    """Forget pooled broker connections and the publisher's rest after an earlier failure, so the next publish
+    connects to the broker configured now. Celery's producer pool lives in kombu's process-wide registry: resetting
+    the registry alone leaves the app holding a closed pool ("Acquire on closed pool")."""
+    from portal import services as portal_services
+
     kombu.pools.reset()
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    portal_services.broker_rest_reset()
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def celery_worker_redis(request):
         task_always_eager=False,
         broker_transport_options={"visibility_timeout": 3600},
     )
-    _reset_connections()
+    broker_connections_reset()
     queue = f"mesh-test-{os.getpid()}-{time.monotonic_ns()}"
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
@@ -45,7 +50,7 @@ def celery_worker_redis(request):
         yield worker
     app.conf.task_default_queue = previous_queue
     app.conf.update(**previous)
-    _reset_connections()
+    broker_connections_reset()
 
 
 def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):

@@ -17,12 +17,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import kombu.pools
 import pytest
 from django.db import connection
 
-from portal import services as portal_services
 from portal.celery import app
+from tests.celery_worker import broker_connections_reset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,16 +89,6 @@ class RedisServer:
             self.process.wait(timeout=10)
 
 
-def broker_reset() -> None:
-    """Forget pooled broker connections and the publisher's rest after a failure."""
-    kombu.pools.reset()
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    portal_services.broker_rest_reset()
-
-
 @contextmanager
 def publishing_to(broker_url: str):
     """Tasks published by the test process go to ``broker_url`` (not eager), with the short timeouts of settings."""
@@ -113,12 +102,12 @@ def publishing_to(broker_url: str):
         "retry_on_timeout": False,
     }
     app.conf.update(broker_url=broker_url, task_always_eager=False, broker_transport_options=options)
-    broker_reset()
+    broker_connections_reset()
     try:
         yield
     finally:
         app.conf.update(**previous)
-        broker_reset()
+        broker_connections_reset()
 
 
 def database_url() -> str:

@@ -26,7 +26,8 @@ from products.access.tasks import grants_sync_sweep_task
 from products.models import OutboxEvent, webhook_secret_new
 from products.tasks import outbox_sweep_task
 from tests import factories
-from tests.faults import RedisServer, broker_reset, publishing_to, service_env, wait_until, worker
+from tests.celery_worker import broker_connections_reset
+from tests.faults import RedisServer, publishing_to, service_env, wait_until, worker
 from tests.products.conftest import demo_warehouse, internal_port  # noqa: F401 - fixtures, by name
 from tests.products.webhook_receiver import Receiver, free_port
 
@@ -112,7 +113,7 @@ def test_requests_answer_and_every_job_runs_once_after_the_broker_returns(
                 broker = RedisServer.on_port(broker.port).start()  # back, and empty
             else:
                 broker.resume()
-            broker_reset()
+            broker_connections_reset()
 
             def all_done() -> bool:
                 for sweep in SWEEPS:  # beat's part

@@ -31,20 +31,7 @@ def _due_proposal(council, chair, holder, title: str) -> Proposal:
     return proposal
 
 
-def _fresh_producer_pool() -> None:
-    """Earlier tests' threads can leave kombu's process-wide pool registry holding a closed pool for this broker
-    URL; start from a clean registry so ``.delay()`` publishes to the worker."""
-    from kombu import pools
-
-    from portal.celery import app
-
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 def test_closing_job_on_a_real_worker_runs_once_in_effect(celery_worker_redis):  # noqa: F811
-    _fresh_producer_pool()
     council = factories.CouncilFactory(name="Worker Council")
     chair = factories.UserFactory(username="worker-chair")
     holder = factories.UserFactory(username="worker-holder")

@@ -11,11 +11,8 @@ from tests.celery_worker import wait_for
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_run_checks_now_on_a_real_worker(celery_worker_redis, product, owner, tmp_path):
-    import kombu.pools
-
     from products.demo_warehouse import build
 
-    kombu.pools.reset()  # producer pools cached by earlier tests in this process point at closed connections
     path = build(tmp_path / "warehouse.sqlite3")
     warehouse = factories.WarehouseFactory(name="celery-quality", engine="sqlite", path=str(path))
     port = factories.OutputPortFactory(product=product, name="stock", warehouse=warehouse, table="stock_levels")
