@@ -53,6 +53,7 @@ class ProductForm(forms.ModelForm):
         accountable.required = False
         if self.instance.pk:
             self.fields.pop("slug")
+            self.fields.pop("owner_team")  # a product changes hands on its hand-over page, with that page's rules
             self.fields["tags_text"].initial = ", ".join(tag.name for tag in self.instance.tags.all())
         else:
             self.fields["slug"].required = False
@@ -79,7 +80,8 @@ class ProductForm(forms.ModelForm):
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
         data["tags"] = data.pop("tags_text")
-        data["team" if not self.instance.pk else "owner_team"] = data.pop("owner_team")
+        if not self.instance.pk:
+            data["team"] = data.pop("owner_team")
         return data
 
 

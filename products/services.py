@@ -101,21 +101,12 @@ def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = 
     changed = sorted(name for name, value in data.items() if getattr(product, name) != value)
     for name, value in data.items():
         setattr(product, name, value)
-    previous_team = product.owner_team
-    if owner_team is not None and owner_team.pk != previous_team.pk:
-        require(
-            permissions.can_create_product_for(actor, owner_team),
-            "You can only hand a product to a team you belong to.",
-        )
-        if owner_team.domain_id != product.domain_id:
-            raise DomainError(f"{owner_team} belongs to another domain.", field="owner_team")
-        product.owner_team = owner_team
-        changed.append("owner_team")
     product.full_clean()
     product.save()
-    if owner_team is not None and owner_team.pk != previous_team.pk:
-        permissions.product_permissions_revoke(product, previous_team)
-        permissions.product_permissions_grant(product, owner_team)
+    if owner_team is not None and owner_team.pk != product.owner_team_id:
+        # A new owning team is a hand-over, with the hand-over's rules and audit row, whichever door asked.
+        product = product_transfer(actor=actor, product=product, team=owner_team)
+        changed.append("owner_team")
     if tags is not None:
         product.tags.set(_tags_from_names(tags))
         changed.append("tags")

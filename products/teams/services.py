@@ -103,7 +103,8 @@ def memberships_sync_from_claims(*, user, claim_values) -> dict[str, list[str]]:
 
     Each mapped claim value puts the user in its team with its role (the strongest role when several values name
     the same team). A membership the identity provider made before and no longer backs is removed; one an owner
-    made on the team page is left alone. Returns the team slugs added, changed and removed; each is audited."""
+    made on the team page is left alone. The team's last owner stays its owner (a team keeps one), and the portal's
+    admins are told to name another. Returns the team slugs added, changed, removed and kept; each is audited."""
     from products.models import TeamClaimMapping
 
     values = {str(value) for value in claim_values or () if isinstance(value, str | int)}
@@ -112,9 +113,20 @@ def memberships_sync_from_claims(*, user, claim_values) -> dict[str, list[str]]:
         if mapping.team_id not in wanted or ROLE_STRENGTH[mapping.role] > ROLE_STRENGTH[wanted[mapping.team_id]]:
             wanted[mapping.team_id] = mapping.role
     current = {m.team_id: m for m in Membership.objects.select_for_update().filter(user=user).select_related("team")}
-    outcome: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+    # Team rows are locked in id order before an owner's membership changes, like the team page does, so two
+    # sign-ins taking the last two owners away at once still leave one.
+    leaving_owner = sorted(
+        team_id
+        for team_id, m in current.items()
+        if m.from_identity_provider and m.role == Role.OWNER and wanted.get(team_id) != Role.OWNER
+    )
+    list(Team.objects.select_for_update().filter(pk__in=leaving_owner).order_by("pk").values_list("pk"))
+    outcome: dict[str, list[str]] = {"added": [], "changed": [], "removed": [], "kept": []}
     for team_id, membership in current.items():
-        if membership.from_identity_provider and team_id not in wanted:
+        if team_id in leaving_owner and not _other_owners(membership.team, user):
+            _last_owner_kept(membership, user)
+            outcome["kept"].append(membership.team.slug)
+        elif membership.from_identity_provider and team_id not in wanted:
             membership.delete()
             outcome["removed"].append(membership.team.slug)
             _sso_audit(membership.team, user, "team.member_remove", from_state=membership.role)
@@ -138,4 +150,32 @@ def _sso_audit(team, user, action: str, *, from_state: str = "", to_state: str =
         from_state=from_state,
         to_state=to_state,
         data={"member": user.username, "source": "identity provider"},
+    )
+
+
+def _last_owner_kept(membership: Membership, user) -> None:
+    from django.urls import reverse
+
+    from portal.services import notify
+
+    team = membership.team
+    audit_record(
+        actor=None,
+        action="team.last_owner_kept",
+        target=team,
+        from_state=membership.role,
+        to_state=membership.role,
+        data={"member": user.username, "source": "identity provider"},
+    )
+    admins = get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True)
+    notify(
+        list(admins),
+        kind="products.team_last_owner",
+        title=f"{team} would have no owner",
+        body=(
+            f"The identity provider no longer names {user.username} an owner of {team}, but nobody else owns it: "
+            f"{user.username} stays its owner until another owner is named on the team page."
+        ),
+        url=reverse("products:team-detail", args=[team.slug]),
+        dedupe_key=f"team-{team.pk}-last-owner-{user.pk}",
     )

@@ -199,3 +199,45 @@ def test_admin_inline_keeps_an_owner(client_for, admin_user, team, owner):
     assert b"A team keeps at least one owner." in response.content
     membership.refresh_from_db()
     assert membership.role == Role.OWNER
+
+
+def test_identity_provider_cannot_take_the_last_owner_away(admin_user):
+    from portal.models import Notification
+    from products.models import TeamClaimMapping
+
+    team = factories.TeamFactory(slug="sso-only")
+    person = factories.UserFactory(username="olga")
+    TeamClaimMapping.objects.create(claim_value="sso-owners", team=team, role=Role.OWNER)
+    assert team_services.memberships_sync_from_claims(user=person, claim_values=["sso-owners"])["added"] == ["sso-only"]
+
+    # The group is gone at the next two sign-ins, but nobody else owns the team: she stays its owner, admins hear once.
+    for _ in range(2):
+        outcome = team_services.memberships_sync_from_claims(user=person, claim_values=[])
+        assert outcome == {"added": [], "changed": [], "removed": [], "kept": ["sso-only"]}
+    assert Membership.objects.get(team=team, user=person).role == Role.OWNER
+    notice = Notification.objects.get(kind="products.team_last_owner")
+    assert notice.recipient == admin_user and "olga stays its owner" in notice.body
+    assert AuditEvent.objects.filter(action="team.last_owner_kept", target_id=str(team.pk)).exists()
+
+    # Once the team page names another owner, the provider's word is applied.
+    other = factories.UserFactory(username="piet")
+    team_services.membership_add(actor=admin_user, team=team, user=other, role=Role.OWNER)
+    assert team_services.memberships_sync_from_claims(user=person, claim_values=[])["removed"] == ["sso-only"]
+    assert not Membership.objects.filter(team=team, user=person).exists()
+
+
+def test_editing_a_product_changes_its_team_only_as_a_hand_over(client_for, api_for, product, owner, member, sibling):
+    """The edit form has no team field, and an API edit naming another team follows the hand-over's rules."""
+    factories.MembershipFactory(team=sibling, user=member, role=Role.MEMBER)
+    form = client_for(owner).get(f"/products/{product.domain.slug}/{product.slug}/edit/").context["form"]
+    assert "owner_team" not in form.fields
+    # A member of both teams may edit the product but not hand it on.
+    refused = api_for(member).patch(f"/api/v1/products/{product.pk}/", {"owner_team": sibling.slug}, format="json")
+    assert refused.status_code == 403
+    product.refresh_from_db()
+    assert product.owner_team.slug == "customer-data"
+    factories.MembershipFactory(team=sibling, user=owner, role=Role.MEMBER)
+    moved = api_for(owner).patch(f"/api/v1/products/{product.pk}/", {"owner_team": sibling.slug}, format="json")
+    assert moved.status_code == 200, moved.content
+    event = AuditEvent.objects.get(action="product.transfer")
+    assert (event.actor, event.from_state, event.to_state) == (owner, "customer-data", "crm-analytics")
