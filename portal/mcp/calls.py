@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 
+from portal import outage
 from portal.errors import DomainError
 from portal.mcp.auth import Caller, NotAuthenticated, caller_authenticate
 from portal.mcp.ratelimit import rate_limit_take
@@ -99,7 +100,16 @@ def call_run(
     writes: bool = False,
     transport: str = "http",
 ) -> Answer:
-    """Authenticate, gate, rate-limit, run and audit one call; ``CallRefused`` when it is not carried out."""
+    """Authenticate, gate, rate-limit, run and audit one call; ``CallRefused`` when it is not carried out (with
+    ``reason="unavailable"`` while the database is unreachable: nothing can be checked, done or audited)."""
+    try:
+        return _call_run(key=key, tool=tool, arguments=arguments, run=run, writes=writes, transport=transport)
+    except outage.UNAVAILABLE_ERRORS:
+        logger.warning("MCP call to %s refused: the database is unavailable", tool)
+        raise CallRefused(outage.MESSAGE, reason="unavailable") from None
+
+
+def _call_run(*, key, tool, arguments, run, writes, transport) -> Answer:
     try:
         caller = caller_authenticate(key)
     except NotAuthenticated as error:
@@ -122,6 +132,8 @@ def call_run(
         )
     try:
         data = run(caller)
+    except outage.UNAVAILABLE_ERRORS:
+        raise
     except Exception as error:
         refusal = _refusal(error)
         if refusal is None:

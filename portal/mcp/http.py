@@ -7,7 +7,9 @@ processes can sit behind a load balancer, like the web tier. Host and Origin hea
 
 from django.conf import settings
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.responses import JSONResponse
 
+from portal import outage
 from portal.mcp.server import build_server
 
 MCP_PATH = "/mcp/"
@@ -32,11 +34,24 @@ def transport_security() -> TransportSecuritySettings:
     )
 
 
+async def server_error(request, error):
+    """What an agent gets when a request fails outside a tool (checking its token, say): a JSON 503 with
+    ``Retry-After`` while the database is unreachable, as the REST API answers, and a JSON 500 naming nothing of
+    the error otherwise (it is logged)."""
+    if outage.is_unavailable(error):
+        headers = {"Retry-After": str(outage.RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+        body = {"detail": outage.MESSAGE, "retry_after": outage.RETRY_AFTER_SECONDS}
+        return JSONResponse(body, status_code=503, headers=headers)
+    return JSONResponse({"detail": "The portal could not answer; the error has been logged."}, status_code=500)
+
+
 def mcp_asgi_app():
     """The Starlette app serving ``MCP_PATH``; its lifespan runs the SDK's session manager."""
-    return build_server().streamable_http_app(
+    app = build_server().streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=True,
         json_response=True,
         transport_security=transport_security(),
     )
+    app.add_exception_handler(Exception, server_error)  # Starlette's outermost error handler
+    return app

@@ -16,9 +16,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_REQUEST, CallToolResult, TextContent, ToolAnnotations
+from mcp_types import INTERNAL_ERROR, INVALID_REQUEST, CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
+from portal import outage
 from portal.mcp import access, catalog, contracts, glossary, governance
 from portal.mcp.auth import ApiTokenVerifier, NotAuthenticated, caller_authenticate
 from portal.mcp.calls import CallRefused, call_run
@@ -68,6 +69,8 @@ class PortalMCP(MCPServer):
             read_only = await in_django(lambda: caller_authenticate(key).read_only)
         except NotAuthenticated as error:
             raise MCPError(code=INVALID_REQUEST, message=str(error)) from None
+        except outage.UNAVAILABLE_ERRORS:
+            raise MCPError(code=INTERNAL_ERROR, message=outage.MESSAGE) from None
         return [tool for tool in tools if not (read_only and tool.name in WRITING_TOOLS)]
 
 

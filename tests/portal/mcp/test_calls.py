@@ -193,3 +193,39 @@ def test_search_and_get_product_cost_the_same_queries_whatever_the_catalog_size(
     print("queries per call (search by words, search by tag, get_product):", small, large)
     assert small == large, (small, large)
     assert max(large) <= 30, large
+
+
+DATABASE_DOWN = "connection to server at 10.0.0.7 failed: password authentication failed for user mesh"
+
+
+def _database_down(*args, **kwargs):
+    from django.db import OperationalError
+
+    raise OperationalError(DATABASE_DOWN)
+
+
+def test_a_call_while_the_database_is_away_says_so_and_names_nothing_of_the_error(agent_for, analyst, monkeypatch):
+    agent = agent_for(analyst)
+    monkeypatch.setattr("portal.mcp.calls.caller_authenticate", _database_down)
+    answer = agent.call("search_products")
+    assert answer.is_error and "database is unavailable for a moment" in answer.text
+    assert "10.0.0.7" not in answer.raw and "password" not in answer.raw
+    monkeypatch.setattr("portal.mcp.server.caller_authenticate", _database_down)
+    with pytest.raises(BaseException) as refused:  # noqa: PT011 - the client raises the MCP error in a group
+        agent.tool_names()
+    assert "database is unavailable" in _messages(refused.value) and "10.0.0.7" not in _messages(refused.value)
+
+
+def test_http_answers_a_json_503_while_the_database_is_away(monkeypatch):
+    from starlette.testclient import TestClient
+
+    from portal.mcp.http import MCP_PATH, mcp_asgi_app
+
+    monkeypatch.setattr("portal.mcp.auth.caller_authenticate", _database_down)
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {"Authorization": "Bearer mpt_" + "1" * 64, "Accept": "application/json, text/event-stream"}
+    with TestClient(mcp_asgi_app(), base_url="http://localhost", raise_server_exceptions=False) as client:
+        response = client.post(MCP_PATH, json=body, headers=headers)
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) > 0 and response.headers["Cache-Control"] == "no-store"
+    assert "unavailable" in response.json()["detail"] and "10.0.0.7" not in response.text
