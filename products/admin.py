@@ -10,6 +10,7 @@ from products.models import (
     SCHEMA_COLUMN_KEYS,
     DataProduct,
     Domain,
+    IdentityProviderLink,
     LineageEdge,
     Membership,
     OutboxEvent,
@@ -69,6 +70,22 @@ class TeamClaimMappingAdmin(admin.ModelAdmin):
     list_filter = ["role", "team__domain"]
     search_fields = ["claim_value", "team__name"]
     autocomplete_fields = ["team"]
+
+
+@admin.register(IdentityProviderLink)
+class IdentityProviderLinkAdmin(admin.ModelAdmin):
+    """Which identity-provider subject signs in as which account. Made at a person's first sign-in; an admin may
+    delete a link (the next sign-in of that subject then needs a free name), never edit one."""
+
+    list_display = ["user", "issuer", "subject", "linked_at"]
+    search_fields = ["user__username", "subject"]
+    readonly_fields = ["user", "issuer", "subject", "linked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Membership)

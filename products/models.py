@@ -106,6 +106,25 @@ class TeamClaimMapping(models.Model):
         return f"{self.claim_value} → {self.team} ({self.role})"
 
 
+class IdentityProviderLink(models.Model):
+    """The identity provider's own, unchanging id of a person who signs in through it (the ID token's ``iss`` and
+    ``sub``). A sign-in finds its account by this link, never by a name or an e-mail the provider may let people
+    change, so nobody becomes someone else by renaming themselves there."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity_provider_link"
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="identity_link_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ← {self.issuer} {self.subject}"
+
+
 class Tag(models.Model):
     name = models.SlugField(max_length=50, unique=True)
 

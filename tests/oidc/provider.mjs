@@ -1,11 +1,16 @@
 // A real OpenID Connect provider for the sign-in tests: the certified `oidc-provider` package with its development
 // login screens (any login, any password). Usage: node provider.mjs <port> <redirect_uri> <groups.json>
-// groups.json maps a login to the values of its `groups` claim; it is read at each sign-in, so a test can change it.
+// groups.json maps a login (the account's `sub`) to the values of its `groups` claim, or to an object
+// {"groups": [...], "preferred_username": "..."} for an account whose name differs from its login; it is read at each
+// sign-in, so a test can change it.
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
 const [port, redirectUri, groupsFile] = process.argv.slice(2);
-const groupsOf = (login) => JSON.parse(readFileSync(groupsFile, 'utf8'))[login] || [];
+const profileOf = (login) => {
+  const entry = JSON.parse(readFileSync(groupsFile, 'utf8'))[login] || [];
+  return Array.isArray(entry) ? { groups: entry } : entry;
+};
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
   clients: [{
@@ -31,10 +36,10 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
           sub: id,
           email: `${id}@example.com`,
           email_verified: true,
-          preferred_username: id,
+          preferred_username: profileOf(id).preferred_username || id,
           given_name: id.charAt(0).toUpperCase() + id.slice(1),
           family_name: 'Tester',
-          groups: groupsOf(id),
+          groups: profileOf(id).groups || [],
         };
       },
     };

@@ -16,9 +16,10 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 import requests
+from django.contrib.auth import get_user_model
 
 from portal.models import AuditEvent
-from products.models import Membership, TeamClaimMapping
+from products.models import IdentityProviderLink, Membership, TeamClaimMapping
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,3 +178,23 @@ def test_local_passwords_off_leaves_the_provider_and_api_tokens(oidc_settings, p
     assert client.get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
     assert sign_in(client, "lena").status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+@pytest.mark.django_db
+def test_accounts_follow_the_providers_subject_not_the_name_it_sends(oidc_settings, provider, client):
+    assert sign_in(client, "nadia").status_code == 302
+    nadia = IdentityProviderLink.objects.get(subject="nadia").user
+    assert nadia.username == "nadia"
+    client.logout()
+
+    # Another person renames themselves "nadia" at the provider: they get no account, and never hers.
+    _set_groups(provider, "mallory", {"groups": [], "preferred_username": "nadia"})
+    sign_in(client, "mallory")
+    assert "_auth_user_id" not in client.session
+    assert not IdentityProviderLink.objects.filter(subject="mallory").exists()
+
+    # Nadia renames herself: she still signs in as herself.
+    _set_groups(provider, "nadia", {"groups": [], "preferred_username": "nadia.k"})
+    assert sign_in(client, "nadia").status_code == 302
+    assert client.session["_auth_user_id"] == str(nadia.pk)
+    assert get_user_model().objects.filter(username__startswith="nadia").count() == 1
