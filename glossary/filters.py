@@ -1,4 +1,5 @@
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
 from glossary.models import Term
 from glossary.search import search_filter
@@ -41,6 +42,7 @@ class TermFilter(django_filters.FilterSet):
             return queryset.filter(domain__isnull=True)
         return queryset.filter(domain__slug=value)
 
+    @extend_schema_field({"type": "string", "maxLength": 1, "description": "A letter, or # for the rest."})
     def filter_letter(self, queryset, name, value):
         value = value.upper()
         if value == "#":

@@ -53,8 +53,9 @@ def add_error_responses(result, generator, request, public):
 
 # No database stores a NUL in text, so the API refuses one (400); the schema says so, for every free string.
 NO_NUL_PATTERN = "^[^\\u0000]*$"
-# A string that may not be blank is trimmed first (DRF's default), so it needs one character other than a space.
-NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# A string that may not be blank is trimmed first (DRF's default, Python's str.strip), so it needs one character
+# other than a space; Python also strips the separators U+001C–U+001F and U+0085, which a JSON Schema \s leaves.
+NOT_BLANK_PATTERN = "^[^\\u0000]*[^\\s\\u0000\\u001c-\\u001f\\u0085][^\\u0000]*$"
 # Extra keys in a body are ignored, but their values are read too: no NUL in their text, at any depth.
 JSON_WITHOUT_NUL = {
     "description": "Any JSON value whose text holds no NUL character.",

@@ -166,7 +166,9 @@ def _target_product(actor, spec: odcs.ContractSpec, given: DataProduct | None) -
             raise odcs.ContractError(
                 [("domain", f"Several products are called {spec.data_product!r}: name the domain.")]
             )
-        raise odcs.ContractError([("dataProduct", f"No data product {spec.data_product!r} that you may see.")])
+        raise odcs.ContractError(
+            [("dataProduct", f"No data product {spec.data_product!r} that you may see.")], missing=True
+        )
     held = PortContract.objects.filter(contract_id=spec.contract_id, port__product__in=visible).first()
     if held is not None:
         return visible.get(pk=held.port.product_id)

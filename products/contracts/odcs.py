@@ -108,11 +108,13 @@ _PERCENT_UNITS = {"", "%", "percent"}
 
 
 class ContractError(Exception):
-    """A contract the portal cannot take: ``errors`` are (JSON path, message) pairs, the path "" for the whole."""
+    """A contract the portal cannot take: ``errors`` are (JSON path, message) pairs, the path "" for the whole.
+    ``missing`` when it names something that does not exist for the caller (a data product): the API's 404."""
 
-    def __init__(self, errors: list[tuple[str, str]]):
+    def __init__(self, errors: list[tuple[str, str]], *, missing: bool = False):
         super().__init__("; ".join(f"{path or 'contract'}: {message}" for path, message in errors))
         self.errors = errors
+        self.missing = missing
 
     def as_dict(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

@@ -2,7 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
@@ -162,12 +162,18 @@ ODCS_DOCUMENT = OpenApiResponse(
 # version and exactly one schema object, the port it describes.
 CONTRACT_REQUEST = {
     "type": "object",
-    "description": "An ODCS v3 document describing one output port (or a list of them); see the standard's schema.",
-    "required": ["apiVersion", "kind", "id", "version", "schema"],
+    "description": (
+        "An ODCS v3 document describing one output port (or a list of them); see the standard's schema. Through the "
+        "API it names its data product (`dataProduct`, and `domain` when several domains have one of that name); "
+        "a document whose `id` the portal already holds may leave them out."
+    ),
+    "required": ["apiVersion", "kind", "id", "version", "schema", "dataProduct"],
     "properties": {
         "apiVersion": {"type": "string", "enum": ["v3.2.0", "v3.1.0", "v3.0.2", "v3.0.1", "v3.0.0"]},
         "kind": {"type": "string", "enum": ["DataContract"]},
         "id": {"type": "string", "minLength": 1},
+        "dataProduct": {"type": "string", "minLength": 1, "description": "The data product's slug or name."},
+        "domain": {"type": "string", "minLength": 1, "description": "Its domain's slug or name."},
         "version": {"type": "string", "pattern": SEMVER_RE.pattern},
         "schema": {
             "type": "array",
@@ -249,7 +255,7 @@ class ContractViewSet(viewsets.GenericViewSet):
                 documents = body if isinstance(body, list) else [body]
                 outcomes = imports.contracts_apply(actor=request.user, documents=documents, dry_run=flag in _TRUE)
         except odcs.ContractError as error:
-            raise ValidationError(error.as_dict()) from None
+            raise (NotFound if error.missing else ValidationError)(error.as_dict()) from None
         data = {"dry_run": flag in _TRUE, "contracts": [outcome.as_dict() for outcome in outcomes]}
         return Response(ContractApplyResultSerializer(data).data)
 
