@@ -12,6 +12,7 @@ from products.contracts import drift_runs, services, successors
 from products.contracts.forms import SuccessorForm
 from products.contracts.models import (
     Declassification,
+    DriftChunk,
     DriftFinding,
     DriftRun,
     PortContract,
@@ -106,8 +107,22 @@ class PortContractAdmin(admin.ModelAdmin):
         return request.method == "GET" and super().has_change_permission(request, obj)
 
 
+class DriftChunkInline(admin.TabularInline):
+    """Who holds each chunk of ports, its heartbeat and attempts: a stuck check shows here which chunk and why."""
+
+    model = DriftChunk
+    fields = ["warehouse_id", "port_ids", "state", "attempts", "lease_owner", "heartbeat_at", "last_error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DriftRun)
 class DriftRunAdmin(admin.ModelAdmin):
+    inlines = [DriftChunkInline]
     list_display = ["pk", "product", "warehouse", "trigger", "status", "completed", "total", "failed", "created_at"]
     list_filter = ["status", "trigger", "warehouse"]
     search_fields = ["product__name", "warehouse__name"]

@@ -1,11 +1,12 @@
 """Drift checks as jobs: every write about comparing ports' declared schemas with their real tables.
 
 How it fits: ``drift_run_start`` queues a DriftRun (one active per product, one per warehouse: a second click joins
-the run going); ``drift_run_execute`` fans the ports still unchecked out in chunks, each chunk one warehouse and at
-most ``DRIFT_CHUNK`` ports over one connection; ``drift_chunk_check`` reads the tables and records each port once
-(its ``PortDriftState`` names the run that counted it); findings open once and resolve themselves
-(``drift_findings_sync``); the last port closes the run. ``drift_sweep`` (beat, hourly) starts a run per warehouse
-and resumes runs a lost message left unfinished.
+the run going); ``drift_run_execute`` cuts the ports still unchecked into leased chunks (``DriftChunk``, each one
+warehouse and at most ``DRIFT_CHUNK`` ports over one connection); ``drift_chunk_execute`` holds a chunk's lease while
+``drift_chunk_check`` reads the tables and records each port once (its ``PortDriftState`` names the run that counted
+it); findings open once and resolve themselves (``drift_findings_sync``); the last port closes the run.
+``drift_runs_sweep`` (beat, every minute) re-queues chunks whose worker died or whose message was lost;
+``drift_sweep`` (beat, hourly) starts a run per warehouse.
 """
 
 from datetime import timedelta
@@ -15,15 +16,15 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from portal.errors import require
+from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
 from portal.services import audit_record, notify, task_enqueue_on_commit
 from products.contracts import permissions
 from products.contracts.drift import drift_compare, table_columns_read
-from products.contracts.models import DriftFinding, DriftRun, PortDriftState
+from products.contracts.models import DriftChunk, DriftFinding, DriftRun, PortDriftState
 from products.models import DataProduct, Membership, OutputPort, SchemaField, Warehouse
 from products.warehouse import WarehouseError, warehouse_connection
 
 DRIFT_CHUNK = 50
-DRIFT_STALE_AFTER = timedelta(minutes=10)
 
 
 def drift_checkable_ports():
@@ -68,37 +69,92 @@ def drift_run_start(*, actor, product: DataProduct | None = None, warehouse: War
 
 
 def drift_run_execute(run_id: int) -> int:
-    """Send one task per chunk of ports the run has not counted yet; returns how many chunks were sent."""
+    """Cut the ports the run has not counted yet into leased chunks (once per run) and publish them after commit;
+    returns how many chunks were made. A run that has its chunks already is left to them and to the sweep."""
     DriftRun.objects.filter(pk=run_id, status=DriftRun.Status.QUEUED).update(
         status=DriftRun.Status.RUNNING, started_at=timezone.now()
     )
-    run = DriftRun.objects.filter(pk=run_id).first()
-    if run is None or run.status == DriftRun.Status.DONE:
-        return 0
-    counted = set(PortDriftState.objects.filter(run_id=run_id).values_list("port_id", flat=True))
-    todo = (
-        OutputPort.objects.filter(pk__in=[pk for pk in run.port_ids if pk not in counted], warehouse__isnull=False)
-        .order_by("warehouse_id", "pk")
-        .values_list("warehouse_id", "pk")
-    )
-    chunks: dict[int, list[list[int]]] = {}
-    for warehouse_id, port_id in todo:
-        groups = chunks.setdefault(warehouse_id, [[]])
-        if len(groups[-1]) >= DRIFT_CHUNK:
-            groups.append([])
-        groups[-1].append(port_id)
-    sent = 0
-    from products.contracts.tasks import drift_chunk_task  # the task module imports this one
+    from products.contracts.tasks import drift_chunk_leased_task  # the task module imports this one
 
-    for warehouse_id, groups in chunks.items():
-        for port_ids in groups:
-            task_enqueue_on_commit(drift_chunk_task, run_id, warehouse_id, port_ids)
-            sent += 1
-    if not sent:
+    with transaction.atomic():
+        run = DriftRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status == DriftRun.Status.DONE or run.chunks.exists():
+            return 0
+        counted = set(PortDriftState.objects.filter(run_id=run_id).values_list("port_id", flat=True))
+        todo = (
+            OutputPort.objects.filter(pk__in=[pk for pk in run.port_ids if pk not in counted], warehouse__isnull=False)
+            .order_by("warehouse_id", "pk")
+            .values_list("warehouse_id", "pk")
+        )
+        groups: dict[int, list[list[int]]] = {}
+        for warehouse_id, port_id in todo:
+            chunks = groups.setdefault(warehouse_id, [[]])
+            if len(chunks[-1]) >= DRIFT_CHUNK:
+                chunks.append([])
+            chunks[-1].append(port_id)
+        made = DriftChunk.objects.bulk_create(
+            DriftChunk(run=run, warehouse_id=warehouse_id, port_ids=port_ids)
+            for warehouse_id, chunks in groups.items()
+            for port_ids in chunks
+        )
+        if made:
+            work_dispatch_on_commit(drift_chunk_leased_task, DriftChunk, [chunk.pk for chunk in made])
+    if not made:
         # Ports that left the run (deleted, disconnected) count as done, so the run can close.
         DriftRun.objects.filter(pk=run_id).update(completed=F("total"))
         drift_run_finish(run_id)
-    return sent
+    return len(made)
+
+
+def drift_chunk_execute(chunk_id: int) -> int:
+    """Read one leased chunk's tables. Each port is recorded once by its own transaction (``_port_record``), so a
+    chunk re-run after its worker died only reads the ports still uncounted. Returns how many ports were recorded."""
+    with lease_hold(DriftChunk, chunk_id) as lease:
+        if lease is None:
+            return 0
+        chunk = DriftChunk.objects.get(pk=chunk_id)
+        recorded = drift_chunk_check(chunk.run_id, chunk.warehouse_id, chunk.port_ids)
+        try:
+            with transaction.atomic():
+                lease_complete(lease)
+        except LeaseLost:  # too slow: the chunk went to another worker, which finds these ports counted
+            return recorded
+    return recorded
+
+
+def _chunk_given_up(chunk: DriftChunk) -> None:
+    """A chunk that stopped its worker on every attempt: its uncounted ports are recorded as unreadable (their
+    findings stay as they were), so the run still finishes and the team sees why."""
+    run = DriftRun.objects.filter(pk=chunk.run_id).first()
+    if run is None:
+        return
+    reason = f"The check could not finish after {chunk.attempts} attempts; it runs again at the next schedule."
+    now = timezone.now()
+    ports = OutputPort.objects.filter(pk__in=chunk.port_ids).select_related("warehouse")
+    for port in ports:
+        _port_record(run, port, None, reason, port.warehouse.engine if port.warehouse else "", now)
+    missing = len(set(chunk.port_ids) - {port.pk for port in ports})
+    if missing:
+        DriftRun.objects.filter(pk=run.pk).update(completed=F("completed") + missing)
+    drift_run_finish(run.pk)
+
+
+def drift_runs_sweep(*, now=None, lost_after: timedelta = timedelta(minutes=1)) -> dict:
+    """Every minute: start runs whose first message was lost, re-queue chunks whose worker died (lease expired) or
+    whose message was lost, give up chunks out of attempts, and close runs whose ports are all counted."""
+    from products.contracts.tasks import drift_chunk_leased_task  # the task module imports this one
+
+    now = now or timezone.now()
+    started = 0
+    for run_id in DriftRun.objects.filter(status=DriftRun.Status.QUEUED, created_at__lt=now - lost_after).values_list(
+        "pk", flat=True
+    ):
+        started += drift_run_execute(run_id) > 0
+    unfinished = DriftChunk.objects.exclude(run__status=DriftRun.Status.DONE)
+    result = leases_sweep(DriftChunk, drift_chunk_leased_task, queryset=unfinished, on_failed=_chunk_given_up, now=now)
+    for run_id in DriftRun.objects.filter(status=DriftRun.Status.RUNNING).values_list("pk", flat=True):
+        drift_run_finish(run_id)
+    return {"started": started, **result.as_dict()}
 
 
 def drift_chunk_check(run_id: int, warehouse_id: int, port_ids: list[int], *, now=None) -> int:
@@ -225,18 +281,15 @@ def drift_run_finish(run_id: int) -> bool:
 
 
 def drift_sweep(*, now=None) -> dict:
-    """The schedule: resume runs left unfinished, then start a run per warehouse with ports to check."""
+    """The schedule: the lease sweep (also run every minute on its own), then a run per warehouse with ports."""
     now = now or timezone.now()
-    resumed = 0
-    stale = DriftRun.objects.exclude(status=DriftRun.Status.DONE).filter(created_at__lt=now - DRIFT_STALE_AFTER)
-    for run_id in stale.values_list("pk", flat=True):
-        resumed += drift_run_execute(run_id)
+    swept = drift_runs_sweep(now=now, lost_after=timedelta(0))
     started = 0
     warehouse_ids = drift_checkable_ports().values_list("warehouse_id", flat=True).distinct()
     for warehouse in Warehouse.objects.filter(pk__in=warehouse_ids).order_by("pk"):
         drift_run_start(actor=None, warehouse=warehouse, trigger=DriftRun.Trigger.SCHEDULE)
         started += 1
-    return {"resumed": resumed, "started": started}
+    return {"resumed": swept["started"] + swept["requeued"] + swept["redispatched"], "started": started}
 
 
 def drift_run_inline(run_id: int) -> DriftRun:

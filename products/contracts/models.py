@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from portal.leases import LeasedWork
 from products.models import PortRelatedQuerySet, ProductRelatedQuerySet, SchemaField, semver_validator
 
 
@@ -188,6 +189,23 @@ class DriftRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * min(self.completed, self.total) / self.total)
+
+
+class DriftChunk(LeasedWork):
+    """Up to ``DRIFT_CHUNK`` ports of one warehouse in a run, read by one worker under a lease (``portal.leases``): a
+    worker that dies mid-chunk loses it to the minute's sweep, and a chunk that keeps failing records its ports as
+    unreadable, so its run still finishes."""
+
+    run = models.ForeignKey(DriftRun, on_delete=models.CASCADE, related_name="chunks")
+    warehouse_id = models.PositiveBigIntegerField()
+    port_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["run", "pk"]
+        indexes = [models.Index(fields=["state", "lease_expires_at"], name="drift_chunk_lease_idx")]
+
+    def __str__(self) -> str:
+        return f"{len(self.port_ids)} ports of drift check #{self.run_id} ({self.state})"
 
 
 class PortDriftState(models.Model):

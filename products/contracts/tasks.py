@@ -30,9 +30,24 @@ def drift_run_task(run_id: int) -> int:
 
 @job("products.contracts.tasks.drift_chunk_task")
 def drift_chunk_task(run_id: int, warehouse_id: int, port_ids: list[int]) -> int:
+    """A chunk in the shape sent before chunks were leased: still counted once per port."""
     from products.contracts import drift_runs
 
     return drift_runs.drift_chunk_check(run_id, warehouse_id, port_ids)
+
+
+@job("products.contracts.tasks.drift_chunk_leased_task")
+def drift_chunk_leased_task(chunk_id: int) -> int:
+    from products.contracts import drift_runs
+
+    return drift_runs.drift_chunk_execute(chunk_id)
+
+
+@job("products.contracts.tasks.drift_runs_sweep_task")
+def drift_runs_sweep_task() -> dict:
+    from products.contracts import drift_runs
+
+    return drift_runs.drift_runs_sweep()
 
 
 @job("products.contracts.tasks.drift_sweep_task")

@@ -165,3 +165,58 @@ def test_the_product_page_shows_findings_to_the_team_and_counts_to_others(
     other_html = client_for(analyst).get(product.get_absolute_url()).content.decode()
     assert 'data-drift-open="3"' in other_html and "secret_col" not in other_html and "Check now" not in other_html
     assert port.drift_findings.count() == 3  # email missing, secret_col extra, id nullable
+
+
+def _sqlite_port(product, tmp_path, name="drift-lease"):
+    path = tmp_path / "wh.sqlite3"
+    sqlite3.connect(path).execute("CREATE TABLE orders (id INTEGER, email TEXT, amount REAL)").connection.close()
+    warehouse = factories.WarehouseFactory(name=name, engine="sqlite", path=str(path))
+    return _port(product, warehouse, "orders")
+
+
+@pytest.mark.django_db
+def test_a_chunk_whose_worker_died_is_run_again_by_the_minute_sweep(
+    product, owner, tmp_path, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.leases import lease_take
+    from products.contracts.models import DriftChunk
+
+    port = _sqlite_port(product, tmp_path)
+    with django_capture_on_commit_callbacks(execute=False):  # the messages are lost with the worker
+        run = drift_runs.drift_run_start(actor=owner, product=product)
+        drift_runs.drift_run_execute(run.pk)
+    chunk = DriftChunk.objects.get(run=run)
+    assert chunk.port_ids == [port.pk]
+    assert lease_take(DriftChunk, chunk.pk) is not None  # a worker takes it, then is killed: no heartbeat
+    DriftChunk.objects.filter(pk=chunk.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = drift_runs.drift_runs_sweep()
+    assert swept["requeued"] == 1 and swept["redispatched"] == 1
+    run.refresh_from_db()
+    chunk.refresh_from_db()
+    assert (run.status, run.completed, run.failed, chunk.state, chunk.attempts) == ("done", 1, 0, "done", 2)
+    assert drift_runs.drift_runs_sweep()["redispatched"] == 0  # nothing left to send
+
+
+@pytest.mark.django_db
+def test_a_chunk_out_of_attempts_records_its_ports_as_unreadable_and_the_run_finishes(
+    product, owner, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from products.contracts.models import DriftChunk, PortDriftState
+
+    port = _sqlite_port(product, tmp_path, name="drift-give-up")
+    with django_capture_on_commit_callbacks(execute=False):
+        run = drift_runs.drift_run_start(actor=owner, product=product)
+        drift_runs.drift_run_execute(run.pk)
+    DriftChunk.objects.filter(run=run).update(attempts=settings.MESH_LEASE_MAX_ATTEMPTS, last_error="killed")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert drift_runs.drift_runs_sweep()["failed"] == 1
+    run.refresh_from_db()
+    assert (run.status, run.completed, run.failed) == ("done", 1, 1)
+    state = PortDriftState.objects.get(port=port)
+    assert "could not finish after 5 attempts" in state.error and _open(port) == []
