@@ -112,18 +112,18 @@ def memberships_sync_from_claims(*, user, claim_values) -> dict[str, list[str]]:
     for mapping in TeamClaimMapping.objects.filter(claim_value__in=values):
         if mapping.team_id not in wanted or ROLE_STRENGTH[mapping.role] > ROLE_STRENGTH[wanted[mapping.team_id]]:
             wanted[mapping.team_id] = mapping.role
-    current = {m.team_id: m for m in Membership.objects.select_for_update().filter(user=user).select_related("team")}
-    # Team rows are locked in id order before an owner's membership changes, like the team page does, so two
-    # sign-ins taking the last two owners away at once still leave one.
+    # Teams whose owner the provider takes away are locked first, in id order, as the team page locks a team before
+    # its memberships: a sign-in and an owner stepping down at once still leave the team one owner, and never wait
+    # on each other's locks the other way round.
+    owned = Membership.objects.filter(user=user, role=Role.OWNER, from_identity_provider=True)
     leaving_owner = sorted(
-        team_id
-        for team_id, m in current.items()
-        if m.from_identity_provider and m.role == Role.OWNER and wanted.get(team_id) != Role.OWNER
+        team_id for team_id in owned.values_list("team_id", flat=True) if wanted.get(team_id) != Role.OWNER
     )
     list(Team.objects.select_for_update().filter(pk__in=leaving_owner).order_by("pk").values_list("pk"))
+    current = {m.team_id: m for m in Membership.objects.select_for_update().filter(user=user).select_related("team")}
     outcome: dict[str, list[str]] = {"added": [], "changed": [], "removed": [], "kept": []}
     for team_id, membership in current.items():
-        if team_id in leaving_owner and not _other_owners(membership.team, user):
+        if team_id in leaving_owner and membership.role == Role.OWNER and not _other_owners(membership.team, user):
             _last_owner_kept(membership, user)
             outcome["kept"].append(membership.team.slug)
         elif membership.from_identity_provider and team_id not in wanted:
