@@ -10,6 +10,13 @@ def is_portal_admin(user) -> bool:
     return bool(is_signed_in(user) and user.is_superuser)
 
 
+def portal_admin_ids() -> list[int]:
+    """Who is told when something needs an administrator: the active superusers."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True))
+
+
 def can_revoke_api_token(user, token) -> bool:
     """A token's owner revokes it; so does staff allowed to delete API tokens in the admin (a leaked token)."""
     if not is_signed_in(user):

@@ -4,7 +4,6 @@ standard's auto-action. Each checks its permission, runs in a transaction and wr
 import logging
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -16,6 +15,7 @@ from governance.enforcement.models import EnforcementChunk, EnforcementRun, Stan
 from governance.models import Seat, Standard
 from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
+from portal.permissions import portal_admin_ids
 from portal.services import audit_record, notify
 from products.models import DataProduct
 
@@ -121,9 +121,8 @@ def enforcement_run_fail(run_id: int, *, reason: str) -> bool:
             to_state=EnforcementRun.Status.FAILED,
             comment=reason[:500],
         )
-        admins = get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True)
         notify(
-            list(admins),
+            portal_admin_ids(),
             kind="governance.enforcement_run_failed",
             title=f"Enforcement run {run.pk} failed",
             body=reason,

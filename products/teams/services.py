@@ -156,6 +156,7 @@ def _sso_audit(team, user, action: str, *, from_state: str = "", to_state: str =
 def _last_owner_kept(membership: Membership, user) -> None:
     from django.urls import reverse
 
+    from portal.permissions import portal_admin_ids
     from portal.services import notify
 
     team = membership.team
@@ -167,9 +168,8 @@ def _last_owner_kept(membership: Membership, user) -> None:
         to_state=membership.role,
         data={"member": user.username, "source": "identity provider"},
     )
-    admins = get_user_model().objects.filter(is_superuser=True, is_active=True).values_list("pk", flat=True)
     notify(
-        list(admins),
+        portal_admin_ids(),
         kind="products.team_last_owner",
         title=f"{team} would have no owner",
         body=(
