@@ -34,9 +34,9 @@ CASES = [
         lambda w: _page(w, "edit/"),
         403,
         method="post",
-        data={"name": "Renamed", "classification": "internal"},
+        data={"name": "", "classification": "internal"},
         expect={"owner": 200, "member": 200, "admin": 200},
-        note="form error: owning team missing",
+        note="form error: name missing",
     ),
     Case(
         "products:product-transition",
