@@ -140,15 +140,17 @@ def _chunk_given_up(chunk: DriftChunk) -> None:
 
 
 def drift_runs_sweep(*, now=None, lost_after: timedelta = timedelta(minutes=1)) -> dict:
-    """Every minute: start runs whose first message was lost, re-queue chunks whose worker died (lease expired) or
+    """Every minute: cut runs without chunks into chunks (a lost first message), re-queue chunks whose worker died (lease expired) or
     whose message was lost, give up chunks out of attempts, and close runs whose ports are all counted."""
     from products.contracts.tasks import drift_chunk_leased_task  # the task module imports this one
 
     now = now or timezone.now()
     started = 0
-    for run_id in DriftRun.objects.filter(status=DriftRun.Status.QUEUED, created_at__lt=now - lost_after).values_list(
-        "pk", flat=True
-    ):
+    # A run with no chunks yet: its first message was lost, or it was started before chunks were leased.
+    unchunked = DriftRun.objects.exclude(status=DriftRun.Status.DONE).filter(
+        created_at__lt=now - lost_after, chunks__isnull=True
+    )
+    for run_id in unchunked.values_list("pk", flat=True):
         started += drift_run_execute(run_id) > 0
     unfinished = DriftChunk.objects.exclude(run__status=DriftRun.Status.DONE)
     result = leases_sweep(DriftChunk, drift_chunk_leased_task, queryset=unfinished, on_failed=_chunk_given_up, now=now)

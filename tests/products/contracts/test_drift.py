@@ -220,3 +220,20 @@ def test_a_chunk_out_of_attempts_records_its_ports_as_unreadable_and_the_run_fin
     assert (run.status, run.completed, run.failed) == ("done", 1, 1)
     state = PortDriftState.objects.get(port=port)
     assert "could not finish after 5 attempts" in state.error and _open(port) == []
+
+
+@pytest.mark.django_db
+def test_a_running_check_without_chunks_is_cut_into_chunks_by_the_sweep(
+    product, tmp_path, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    port = _sqlite_port(product, tmp_path, name="drift-unchunked")
+    started = timezone.now() - timedelta(minutes=5)  # e.g. begun before chunks were leased, its messages lost
+    run = DriftRun.objects.create(product=product, port_ids=[port.pk], total=1, status="running", created_at=started)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert drift_runs.drift_runs_sweep()["started"] == 1
+    run.refresh_from_db()
+    assert (run.status, run.completed) == ("done", 1)
