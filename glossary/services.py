@@ -30,6 +30,7 @@ from glossary.models import (
 from governance import services as governance_services
 from governance.models import Proposal
 from governance.permissions import councils_user_may_propose_in
+from portal.audit_diff import audit_changes, audit_snapshot
 from portal.errors import AlreadyExists, DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify
 from products.models import DataProduct, Domain, SchemaField
@@ -149,6 +150,7 @@ def term_update(*, actor, term: Term, synonyms=None, abbreviations=None, **data)
     _validate_text(name, data.get("definition", term.definition))
     if name != term.name:
         _check_name_free(name, term.domain, exclude_pk=term.pk)
+    before = _term_snapshot(term, data)
     for key, value in data.items():
         setattr(term, key, value.strip() if key == "name" else value)
     term.save()
@@ -159,8 +161,28 @@ def term_update(*, actor, term: Term, synonyms=None, abbreviations=None, **data)
             current["synonyms"] if synonyms is None else synonyms,
             current["abbreviations"] if abbreviations is None else abbreviations,
         )
-    audit_record(actor=actor, action="term.update", target=term, data={"changed": sorted(data)})
+    changes = audit_changes(before, _term_snapshot(term, data))
+    audit_record(actor=actor, action="term.update", target=term, data={"changed": sorted(data), "changes": changes})
     return term
+
+
+def _revision_snapshot(revision: TermRevision) -> dict:
+    return audit_snapshot(
+        revision,
+        TERM_EDITABLE_FIELDS,
+        synonyms=", ".join(sorted(revision.synonyms)),
+        abbreviations=", ".join(sorted(revision.abbreviations)),
+    )
+
+
+def _term_snapshot(term: Term, data) -> dict:
+    aliases = _alias_lists(term)
+    return audit_snapshot(
+        term,
+        data,
+        synonyms=", ".join(sorted(aliases["synonyms"])),
+        abbreviations=", ".join(sorted(aliases["abbreviations"])),
+    )
 
 
 def _alias_lists(term: Term) -> dict:
@@ -311,7 +333,10 @@ def revision_propose(*, actor, term: Term, synonyms=None, abbreviations=None, **
             revision.save()
     except IntegrityError as exc:
         raise DomainError("Another revision of this term is waiting for review.", field="name") from exc
-    audit_record(actor=actor, action="term.revision.propose", target=term, data={"revision": revision.pk})
+    changes = audit_changes(_term_snapshot(term, TERM_EDITABLE_FIELDS), _revision_snapshot(revision))
+    audit_record(
+        actor=actor, action="term.revision.propose", target=term, data={"revision": revision.pk, "changes": changes}
+    )
     notify(
         [user for user in stewards_for(term) if user.pk != actor.pk],
         kind="glossary.review",
@@ -341,6 +366,7 @@ def revision_approve(*, actor, revision: TermRevision, comment: str = "") -> Ter
         raise TransitionNotAllowed("The term is no longer approved; this revision cannot apply.")
     if revision.name != term.name:
         _check_name_free(revision.name, term.domain, exclude_pk=term.pk)
+    before = _term_snapshot(term, TERM_EDITABLE_FIELDS)
     term.name, term.definition, term.examples = revision.name, revision.definition, revision.examples
     term.approved_by, term.approved_at = actor, timezone.now()
     term.save()
@@ -355,7 +381,7 @@ def revision_approve(*, actor, revision: TermRevision, comment: str = "") -> Ter
         from_state=TermRevision.Status.PENDING,
         to_state=TermRevision.Status.APPROVED,
         comment=comment,
-        data={"revision": revision.pk},
+        data={"revision": revision.pk, "changes": audit_changes(before, _term_snapshot(term, TERM_EDITABLE_FIELDS))},
     )
     return term
 

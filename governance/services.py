@@ -17,6 +17,7 @@ from governance import permissions, signals
 from governance.models import Comment, Council, Proposal, Seat, Standard, Vote
 from governance.rules import rule_validate
 from governance.tally import Tally, tally_compute
+from portal.audit_diff import audit_changes, audit_snapshot
 from portal.errors import DomainError, TransitionNotAllowed, require
 from portal.services import audit_record, notify
 
@@ -179,11 +180,13 @@ def proposal_update(*, actor, proposal: Proposal, **changes) -> Proposal:
     unknown = set(changes) - editable
     if unknown:
         raise DomainError(f"Unknown proposal fields: {', '.join(sorted(unknown))}.")
+    before = audit_snapshot(proposal, changes)
     for name, value in changes.items():
         setattr(proposal, name, value)
     proposal_validate(proposal)
     proposal.save()
-    _audit(actor=actor, action="proposal.update", proposal=proposal, changed=sorted(changes))
+    diff = audit_changes(before, audit_snapshot(proposal, changes))
+    _audit(actor=actor, action="proposal.update", proposal=proposal, changed=sorted(changes), changes=diff)
     return proposal
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from portal.audit_diff import audit_changes, audit_snapshot
 from portal.errors import AlreadyExists, DomainError, TransitionNotAllowed, require
 from portal.services import audit_record
 from products import permissions
@@ -99,6 +100,7 @@ def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = 
     if unknown:
         raise DomainError(f"Unknown product fields: {', '.join(sorted(unknown))}.")
     changed = sorted(name for name, value in data.items() if getattr(product, name) != value)
+    before = _product_snapshot(product, data, tags)
     for name, value in data.items():
         setattr(product, name, value)
     product.full_clean()
@@ -110,8 +112,14 @@ def product_update(*, actor, product: DataProduct, tags: Iterable[str] | None = 
     if tags is not None:
         product.tags.set(_tags_from_names(tags))
         changed.append("tags")
-    audit_record(actor=actor, action="product.update", target=product, data={"changed": changed})
+    changes = audit_changes(before, _product_snapshot(product, data, tags))
+    audit_record(actor=actor, action="product.update", target=product, data={"changed": changed, "changes": changes})
     return product
+
+
+def _product_snapshot(product: DataProduct, data: dict, tags) -> dict:
+    extra = {} if tags is None else {"tags": ", ".join(sorted(tag.name for tag in product.tags.all()))}
+    return audit_snapshot(product, data, **extra)
 
 
 def product_quality_score_set(*, product_id: int, score) -> bool:

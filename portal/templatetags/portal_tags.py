@@ -70,3 +70,10 @@ def audit_states(event) -> str:
     from portal.audit_text import state_change
 
     return state_change(event)
+
+
+@register.filter
+def audit_changes(event) -> list[dict]:
+    """The before-and-after values an edit's audit row keeps (``portal.audit_diff``); empty for other rows."""
+    changes = (event.data or {}).get("changes") if isinstance(event.data, dict) else None
+    return [change for change in changes or [] if isinstance(change, dict) and change.get("label")]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal.audit_diff import audit_changes, audit_snapshot
 from portal.errors import DomainError, require
 from portal.leases import LeaseLost, lease_complete, lease_hold, leases_sweep, work_dispatch_on_commit
 from portal.services import audit_record, notify, task_enqueue_on_commit
@@ -54,6 +55,7 @@ def quality_check_save(*, actor, product: DataProduct, check=None, **data):
         check = QualityCheck.objects.select_for_update().get(pk=check.pk, product=product)
     else:
         check = QualityCheck(product=product)
+    before = audit_snapshot(check, data) if check.pk else {}
     for name, value in data.items():
         setattr(check, name, value)
     if check.port_id and not OutputPort.objects.filter(pk=check.port_id, product=product).exists():
@@ -66,11 +68,13 @@ def quality_check_save(*, actor, product: DataProduct, check=None, **data):
     creating = check.pk is None
     check.full_clean(exclude=["product", "port"])
     check.save()
+    # A check's parameters (its SQL, say) are for its editors: the history names them as changed, without values.
+    changes = [] if creating else audit_changes(before, audit_snapshot(check, data), hidden={"params"})
     audit_record(
         actor=actor,
         action="quality_check.create" if creating else "quality_check.update",
         target=product,
-        data={"check": check.name, "kind": check.kind},
+        data={"check": check.name, "kind": check.kind, "changes": changes},
     )
     quality_schedule_sync(product)
     return check
