@@ -86,6 +86,25 @@ def compliance_trend(*, user, domain=None, runs: int = 30) -> list[tuple]:
     return [(taken_at, float(value)) for taken_at, value in reversed(points)]
 
 
+def compliance_trends_by_domain(*, user, domain_slugs, runs: int = 30) -> dict[str, list[tuple]]:
+    """``{domain slug: [(taken_at, score), ...]}`` over the last ``runs`` runs, oldest first: one query for every
+    domain (the runs are those of the overall trend, read in a subquery)."""
+    recent_runs = (
+        ComplianceSnapshot.objects.filter(product__isnull=True, domain__isnull=True, run__isnull=False)
+        .order_by("-taken_at")
+        .values("run_id")[:runs]
+    )
+    trends: dict[str, list[tuple]] = {slug: [] for slug in domain_slugs}
+    rows = (
+        ComplianceSnapshot.objects.filter(product__isnull=True, run_id__in=recent_runs, domain__slug__in=domain_slugs)
+        .order_by("taken_at", "id")
+        .values_list("domain__slug", "taken_at", "score")
+    )
+    for slug, taken_at, score in rows:
+        trends[slug].append((taken_at, float(score)))
+    return trends
+
+
 def product_compliance(*, user, product) -> dict:
     """What the product page shows: the score row, and the open violations to those allowed to see them."""
     row = ProductCompliance.objects.filter(product=product).first()

@@ -14,7 +14,6 @@ from portal.charts import line_chart
 from portal.errors import DomainError
 from portal.forms import attach_domain_error
 from portal.pagination import paginate
-from products.models import Domain
 
 PAGE_SIZE = 20
 
@@ -23,12 +22,15 @@ PAGE_SIZE = 20
 def compliance_dashboard(request):
     domains = selectors.compliance_by_domain(user=request.user)
     trend = selectors.compliance_trend(user=request.user)
-    domain_charts = []
-    for row in domains[:12]:
-        domain = Domain.objects.filter(slug=row["product__domain__slug"]).first()
-        points = selectors.compliance_trend(user=request.user, domain=domain)
-        if len(points) > 1:
-            domain_charts.append((row["product__domain__name"], line_chart(points, title=row["product__domain__name"])))
+    charted = domains[:12]
+    trends = selectors.compliance_trends_by_domain(
+        user=request.user, domain_slugs=[row["product__domain__slug"] for row in charted]
+    )
+    domain_charts = [
+        (row["product__domain__name"], line_chart(points, title=row["product__domain__name"]))
+        for row in charted
+        if len(points := trends[row["product__domain__slug"]]) > 1
+    ]
     return render(
         request,
         "governance/enforcement/compliance_dashboard.html",

@@ -47,6 +47,28 @@ def test_dashboard_draws_the_trend_over_runs(client_for, analyst, product):
     assert "Baseline: Owner" in page
 
 
+def test_dashboard_charts_every_domain_in_the_same_queries_at_1_and_6_domains(client_for, analyst):
+    from django.utils import timezone
+
+    def count(domains: int, prefix: str) -> tuple[int, str]:
+        for i in range(domains):
+            team = factories.TeamFactory(domain=factories.DomainFactory(slug=f"{prefix}-{i}", name=f"{prefix} {i}"))
+            products_evaluate([factories.DataProductFactory(owner_team=team).pk])
+        for _ in range(2):
+            run = EnforcementRun.objects.create(status="done")
+            compliance_snapshot_take(run_id=run.pk, now=timezone.now())
+        client = client_for(analyst)
+        client.get("/governance/compliance/")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/governance/compliance/").content.decode()
+        return len(queries), page
+
+    few, _ = count(1, "north")
+    many, page = count(6, "south")
+    assert many == few
+    assert all(f"<h3>south {i}</h3>" in page for i in range(6))
+
+
 def test_violation_list_costs_the_same_queries_at_5_and_50(client_for, owner, team):
     def count(n: int, prefix: str) -> int:
         ids = [factories.DataProductFactory(owner_team=team, slug=f"{prefix}-{i}").pk for i in range(n)]
