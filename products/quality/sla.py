@@ -40,20 +40,30 @@ def freshness_objective() -> float:
     return float(getattr(settings, "MESH_FRESHNESS_OBJECTIVE_PERCENT", 99.0))
 
 
-def _counts(product: DataProduct, since, minutes) -> dict:
+def _counts(product: DataProduct, windows: dict[str, object], minutes) -> dict[str, dict]:
+    """``{window name: counts}`` for each window start in ``windows``, in one aggregate query."""
     fresh = Q(observed_value__lte=minutes) if minutes is not None else Q(pk__in=[])
     fresh_q = Q(observed_value__isnull=False) & fresh | Q(observed_value__isnull=True, state=State.PASSED)
     freshness = Q(quality_check__kind=Kind.FRESHNESS) & ~Q(state=State.ERROR)
     completeness = Q(quality_check__kind=Kind.COMPLETENESS, observed_value__isnull=False) & ~Q(state=State.ERROR)
-    window = Q(measured_at__gte=since)
-    return CheckResult.objects.filter(product=product, measured_at__gte=since).aggregate(
-        freshness_total=Count("pk", filter=freshness & window),
-        freshness_ok=Count("pk", filter=freshness & fresh_q & window),
-        completeness_total=Count("pk", filter=completeness & window),
-        completeness_mean=Avg("observed_value", filter=completeness & window),
-        availability_total=Count("pk", filter=window),
-        availability_ok=Count("pk", filter=~Q(state=State.ERROR) & window),
-    )
+    aggregates = {}
+    for name, since in windows.items():
+        window = Q(measured_at__gte=since)
+        aggregates |= {
+            f"{name}:freshness_total": Count("pk", filter=freshness & window),
+            f"{name}:freshness_ok": Count("pk", filter=freshness & fresh_q & window),
+            f"{name}:completeness_total": Count("pk", filter=completeness & window),
+            f"{name}:completeness_mean": Avg("observed_value", filter=completeness & window),
+            f"{name}:availability_total": Count("pk", filter=window),
+            f"{name}:availability_ok": Count("pk", filter=~Q(state=State.ERROR) & window),
+        }
+    earliest = min(windows.values())
+    values = CheckResult.objects.filter(product=product, measured_at__gte=earliest).aggregate(**aggregates)
+    counts: dict[str, dict] = {name: {} for name in windows}
+    for key, value in values.items():
+        name, _sep, measure = key.partition(":")
+        counts[name][measure] = value
+    return counts
 
 
 def _met(counts: dict, metric: str) -> tuple[float | None, int]:
@@ -66,11 +76,11 @@ def _met(counts: dict, metric: str) -> tuple[float | None, int]:
 
 
 def product_sla(product: DataProduct, *, now=None, days: int = SLA_WINDOW_DAYS) -> list[dict]:
-    """One row per SLA field of ``product`` (see the module's docstring). Two aggregate queries."""
+    """One row per SLA field of ``product`` (see the module's docstring). One aggregate query."""
     now = now or timezone.now()
     minutes = product.freshness_minutes
-    window = _counts(product, now - timedelta(days=days), minutes)
-    recent = _counts(product, now - SLA_BURN_WINDOW, minutes)
+    counts = _counts(product, {"window": now - timedelta(days=days), "recent": now - SLA_BURN_WINDOW}, minutes)
+    window, recent = counts["window"], counts["recent"]
     declared = {
         "freshness": minutes,
         "completeness": None if product.completeness_percent is None else float(product.completeness_percent),
