@@ -115,7 +115,7 @@ def contracts_apply(
                 try:
                     outcome = _apply_one(actor, spec, product)
                 except odcs.ContractError as error:
-                    raise odcs.ContractError(_prefixed(error.errors, prefix)) from None
+                    raise odcs.ContractError(_prefixed(error.errors, prefix), missing=error.missing) from None
                 except DomainError as error:
                     path = _DOMAIN_FIELDS.get(error.field or "", "")
                     raise odcs.ContractError(_prefixed([(path, error.message)], prefix)) from None

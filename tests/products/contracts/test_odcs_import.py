@@ -84,6 +84,17 @@ def test_bad_input_is_a_400_naming_the_path_and_saves_nothing(case, product, own
     assert dry.status_code == 400 and path in dry.json()
 
 
+def test_a_contract_naming_an_unknown_or_invisible_product_is_a_404_alike(product, draft, other_owner, owner, api_for):
+    """An unknown product and another team's draft answer the same 404, in JSON and YAML, dry run or not."""
+    api = api_for(other_owner)
+    unknown = api.post("/api/v1/contracts/apply/", _doc(dataProduct="nowhere"), format="json")
+    hidden = api.post("/api/v1/contracts/apply/", _doc(dataProduct=draft.slug), format="json")
+    assert unknown.status_code == hidden.status_code == 404
+    assert unknown.json()["dataProduct"] == ["No data product 'nowhere' that you may see."]
+    assert hidden.json()["dataProduct"] == [f"No data product {draft.slug!r} that you may see."]
+    assert _apply(api, _doc(dataProduct="nowhere"), dry_run=True).status_code == 404
+
+
 def test_the_snag_of_the_official_schema_is_reported_as_the_missing_logical_type(product, owner, api_for):
     response = _apply(api_for(owner), _with_property(2, name="country"))
     (message,) = response.json()["schema[0].properties[2].logicalType"]
@@ -155,7 +166,7 @@ def test_an_outsider_cannot_apply_and_a_draft_is_unknown_to_them(product, draft,
     api = api_for(other_owner)
     assert _apply(api, TABLE).status_code == 403
     response = _apply(api, _doc(dataProduct="churn-scores"))
-    assert response.status_code == 400 and "dataProduct" in response.json()
+    assert response.status_code == 404 and "dataProduct" in response.json()  # as if it did not exist
 
 
 def test_the_page_shows_the_dry_run_then_applies(product, owner, client_for):
