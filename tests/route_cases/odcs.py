@@ -133,7 +133,7 @@ CASES = [
     Case(
         "contract-apply",
         lambda w: "/api/v1/contracts/apply/",
-        400,
+        404,
         method="post",
         data=lambda w: {**_contract(w), "dataProduct": w.draft.slug},
         expect={"owner": 200, "member": 200, "admin": 200},
