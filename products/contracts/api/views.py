@@ -235,7 +235,8 @@ class ContractViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request={
             "application/json": CONTRACT_REQUEST,
-            "application/yaml": OpenApiTypes.STR,
+            # The same document written as YAML; several documents separated by ``---`` apply together.
+            "application/yaml": CONTRACT_REQUEST,
         },
         parameters=[
             OpenApiParameter("dry_run", bool, required=False, description="Show what would change; save nothing.")
