@@ -17,6 +17,21 @@ schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=Non
 schema.app = application
 
 
+# Every check runs on every operation, with one exception on the writes whose validity JSON Schema cannot state.
+# A proposal's ``rule`` holds RE2 patterns (whether a string is a valid RE2 pattern is no JSON Schema), its keys
+# depend on ``standard_kind``, an amendment keeps its target standard's kind, and ``effective_from`` may not lie in
+# the past. A contract is valid when the ODCS v3 standard's own JSON schema says so, and that schema's conditional
+# parts (``if``/``then`` per server type and logical type, ``unevaluatedProperties``) have no OpenAPI 3.0 form.
+# Schema-valid bodies the portal refuses for what they mean are 400s naming the field, which
+# ``positive_data_acceptance`` reads as rejected valid data; every other check still runs on these operations.
+SEMANTIC_WRITES = {
+    ("POST", "/api/v1/proposals/"),
+    ("PUT", "/api/v1/proposals/{id}/"),
+    ("PATCH", "/api/v1/proposals/{id}/"),
+    ("POST", "/api/v1/contracts/apply/"),
+}
+
+
 @pytest.fixture
 def null_cases(owner, analyst, team, product, other_product):
     """One row of each object whose answers hold a null, visible to the owner, so that response_schema_conformance
@@ -78,9 +93,5 @@ def keep_the_test_connection():
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_answers_with_a_server_error(case, token):
-    case.call_and_validate(
-        headers={"Authorization": f"Token {token}"},
-        # Schema-valid bodies the API still refuses for what they mean (a rule its kind cannot run, a contract
-        # naming no data product) are 400s this check reads as rejected "positive" data. Every other check runs.
-        excluded_checks=[positive_data_acceptance],
-    )
+    excluded = [positive_data_acceptance] if (case.method, case.path) in SEMANTIC_WRITES else []
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=excluded)
