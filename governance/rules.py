@@ -77,32 +77,6 @@ class ProductFacts:
             for value in (self.freshness_minutes, self.completeness_percent, self.availability_percent)
         )
 
-    @classmethod
-    def from_product(cls, product) -> "ProductFacts":
-        """Facts of a ``products.DataProduct``; prefetch ``ports__fields`` to keep this free of queries."""
-        ports = list(product.ports.all())
-        fields = tuple(
-            FieldFacts(name=schema_field.name, classification=schema_field.classification, port=port.name)
-            for port in ports
-            for schema_field in port.fields.all()
-        )
-
-        def number(value):
-            return None if value is None else float(value)
-
-        return cls(
-            slug=product.slug,
-            name=product.name,
-            has_owner=bool(product.owner_team_id and product.accountable_id),
-            description=(product.summary or product.documentation or "").strip(),
-            port_count=len(ports),
-            fields=fields,
-            quality_score=number(product.quality_score),
-            freshness_minutes=product.freshness_minutes,
-            completeness_percent=number(product.completeness_percent),
-            availability_percent=number(product.availability_percent),
-        )
-
 
 @dataclass
 class _Schema:

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Prefetch, Q
+from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,7 +42,7 @@ from governance.enforcement.models import (
     Waiver,
 )
 from governance.models import Severity, Standard
-from governance.rules import EVALUATORS, ProductFacts, rule_evaluate
+from governance.rules import EVALUATORS, FieldFacts, ProductFacts, rule_evaluate
 from portal.errors import DomainError
 from portal.models import Notification
 from portal.scoring import severity_weight
@@ -150,37 +150,89 @@ def score(rules: list[Rule], failures: list[Failure]) -> Decimal:
     return (Decimal(100) * passed / total).quantize(Decimal("0.01")) if total else Decimal(100)
 
 
-def _load_products(product_ids):
-    return list(
-        DataProduct.objects.filter(pk__in=list(product_ids))
-        .only(
-            "pk",
-            "slug",
-            "name",
-            "status",
-            "domain_id",
-            "owner_team_id",
-            "accountable_id",
-            "summary",
-            "documentation",
-            "quality_score",
-            "freshness_minutes",
-            "completeness_percent",
-            "availability_percent",
-            "published_at",
-            "domain__slug",
+@dataclass(frozen=True)
+class ProductRow:
+    """What a chunk needs of a product, read as plain values (no model instances): its facts for the rules and
+    what notifications and auto-actions name."""
+
+    pk: int
+    slug: str
+    name: str
+    status: str
+    domain_slug: str
+    owner_team_id: int | None
+    published_at: object
+    facts: ProductFacts
+
+
+_PRODUCT_COLUMNS = (
+    "pk",
+    "slug",
+    "name",
+    "status",
+    "domain__slug",
+    "owner_team_id",
+    "accountable_id",
+    "summary",
+    "documentation",
+    "quality_score",
+    "freshness_minutes",
+    "completeness_percent",
+    "availability_percent",
+    "published_at",
+)
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def product_rows_load(product_ids) -> list[ProductRow]:
+    """The products as plain rows in three queries whatever their number: products, ports, fields."""
+    ids = list(product_ids)
+    if not ids:
+        return []
+    port_counts: dict[int, int] = {}
+    for product_id in OutputPort.objects.filter(product_id__in=ids).values_list("product_id", flat=True):
+        port_counts[product_id] = port_counts.get(product_id, 0) + 1
+    fields: dict[int, list[FieldFacts]] = {}
+    for product_id, port, name, classification in (
+        SchemaField.objects.filter(port__product_id__in=ids)
+        .order_by("port__name", "port_id", "position", "pk")
+        .values_list("port__product_id", "port__name", "name", "classification")
+    ):
+        fields.setdefault(product_id, []).append(FieldFacts(name=name, classification=classification, port=port))
+    rows = []
+    for (
+        pk,
+        slug,
+        name,
+        status,
+        domain_slug,
+        owner_team_id,
+        accountable_id,
+        summary,
+        documentation,
+        quality_score,
+        freshness,
+        completeness,
+        availability,
+        published_at,
+    ) in DataProduct.objects.filter(pk__in=ids).order_by("pk").values_list(*_PRODUCT_COLUMNS):
+        facts = ProductFacts(
+            slug=slug,
+            name=name,
+            has_owner=bool(owner_team_id and accountable_id),
+            description=(summary or documentation or "").strip(),
+            port_count=port_counts.get(pk, 0),
+            fields=tuple(fields.get(pk, ())),
+            quality_score=_number(quality_score),
+            freshness_minutes=freshness,
+            completeness_percent=_number(completeness),
+            availability_percent=_number(availability),
         )
-        .select_related("domain")
-        .prefetch_related(
-            Prefetch(
-                "ports",
-                queryset=OutputPort.objects.only("pk", "name", "product_id").prefetch_related(
-                    Prefetch("fields", queryset=SchemaField.objects.only("pk", "name", "classification", "port_id"))
-                ),
-            )
-        )
-        .order_by("pk")
-    )
+        rows.append(ProductRow(pk, slug, name, status, domain_slug, owner_team_id, published_at, facts))
+    return rows
 
 
 def _waived_codes(product_ids, *, now) -> dict[int, set[str]]:
@@ -196,7 +248,7 @@ def blocking_failures(product, *, rules: list[Rule] | None = None, now=None) -> 
     """(blocking, warnings) for publishing ``product`` now. See the module docstring for the grace rule."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    products = _load_products([product.pk])
+    products = product_rows_load([product.pk])
     if not products:
         return [], []
     loaded = products[0]
@@ -204,7 +256,7 @@ def blocking_failures(product, *, rules: list[Rule] | None = None, now=None) -> 
     waived = _waived_codes([loaded.pk], now=now).get(loaded.pk, set())
     was_published = loaded.published_at is not None
     blocking, warnings = [], []
-    for failure in evaluate(ProductFacts.from_product(loaded), rules):
+    for failure in evaluate(loaded.facts, rules):
         rule = failure.rule
         in_grace = was_published and rule.grace_ends is not None and today < rule.grace_ends
         if rule.severity != Severity.BLOCKER or rule.key in waived or in_grace:
@@ -289,7 +341,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        products = _load_products(locked)
+        products = product_rows_load(locked)
         rules = rules_in_force()
         actions = dict(StandardEnforcement.objects.values_list("code", "auto_action"))
         waived = _waived_codes(locked, now=now)
@@ -315,7 +367,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
         snapshots: list[ComplianceSnapshot] = []
         badge_codes = {code for code, action in actions.items() if action == StandardEnforcement.AutoAction.BADGE}
         for product in products:
-            failures = evaluate(ProductFacts.from_product(product), rules)
+            failures = evaluate(product.facts, rules)
             product_waived = waived.get(product.pk, set())
             non_compliant = False
             for failure in failures:
@@ -404,7 +456,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
 
 
 def _product_url(product) -> str:
-    return reverse("products:product-detail", kwargs={"domain": product.domain.slug, "slug": product.slug})
+    return reverse("products:product-detail", kwargs={"domain": product.domain_slug, "slug": product.slug})
 
 
 def _notify_opened(products, rows: list[Violation]) -> None:
@@ -508,22 +560,23 @@ def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
     if grace_ids:
         Violation.objects.filter(pk__in=grace_ids).update(notified_grace=True)
     if deprecate:
-        _auto_deprecate(published, deprecate)
+        _auto_deprecate(deprecate)
 
 
-def _auto_deprecate(published: dict, deprecate: dict) -> None:
+def _auto_deprecate(deprecate: dict) -> None:
     """The ``deprecate`` auto-action: published → deprecated through the product lifecycle service, as the portal
     itself (``actor=None``), so the transition table, the row lock and the audit row are the catalog's own.
 
     Runs inside ``products_evaluate``'s transaction, each product in a savepoint: a product the service refuses is
     logged and left for the next run, and the others still move."""
     moved = []
+    models_by_pk = DataProduct.objects.in_bulk(list(deprecate))
     for product_id, violation in deprecate.items():
         try:
             with transaction.atomic():
                 product_change_status(
                     actor=None,
-                    product=published[product_id],
+                    product=models_by_pk[product_id],
                     to_status=ProductStatus.DEPRECATED,
                     comment=f"auto-action of {violation.rule_key} after its grace period: {violation.message}"[:500],
                     data={"auto_action": "deprecate", "standard": violation.rule_key, "violation": violation.pk},
