@@ -214,7 +214,6 @@ class DataProduct(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the product is deprecated: consumers have until then; retirement waits for it.
     sunset_at = models.DateTimeField(null=True, blank=True, editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)  # maintained on PostgreSQL; FTS5 on SQLite
 
     objects = DataProductQuerySet.as_manager()
 
@@ -253,6 +252,20 @@ class DataProduct(models.Model):
                 self.retention_days,
             )
         )
+
+
+class ProductSearchVector(models.Model):
+    """A product's full-text search vector on PostgreSQL, kept by ``products.search`` beside the product rather than
+    in its row, so that the lists and the product page never read it (SQLite keeps an FTS5 table instead). Its GIN
+    index is created by migration ``0022`` on PostgreSQL only."""
+
+    product = models.OneToOneField(
+        DataProduct, primary_key=True, on_delete=models.CASCADE, related_name="search_vector", editable=False
+    )
+    vector = SearchVectorField(null=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"search vector of product {self.product_id}"
 
 
 class DataProductGroupObjectPermission(GroupObjectPermissionBase):

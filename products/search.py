@@ -1,4 +1,5 @@
-"""Full-text search over products: a stored tsvector with a GIN index on PostgreSQL, an FTS5 table on SQLite.
+"""Full-text search over products: a tsvector with a GIN index on PostgreSQL, an FTS5 table on SQLite, each kept
+beside the product rows (``ProductSearchVector``, ``products_dataproduct_fts``) so that lists never read it.
 
 The index holds names, tags, summaries, field names and documentation. It is refreshed for the products a write
 touched (see ``products.signals``); nothing is computed per query, so a search costs an index look-up.
@@ -17,7 +18,8 @@ FTS_TABLE = "products_dataproduct_fts"
 TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 
 _PG_UPDATE = """
-UPDATE products_dataproduct AS p SET search_vector =
+INSERT INTO products_productsearchvector (product_id, vector)
+SELECT p.id,
     setweight(to_tsvector('english', coalesce(p.name, '')), 'A')
  || setweight(to_tsvector('english', coalesce((
         SELECT string_agg(t.name, ' ') FROM products_dataproduct_tags pt
@@ -27,7 +29,8 @@ UPDATE products_dataproduct AS p SET search_vector =
         SELECT string_agg(f.name || ' ' || replace(f.name, '_', ' '), ' ') FROM products_schemafield f
         JOIN products_outputport o ON o.id = f.port_id WHERE o.product_id = p.id), '')), 'B')
  || setweight(to_tsvector('english', coalesce(p.documentation, '')), 'C')
-WHERE p.id = ANY(%s)
+FROM products_dataproduct p WHERE p.id = ANY(%s)
+ON CONFLICT (product_id) DO UPDATE SET vector = EXCLUDED.vector
 """
 
 _SQLITE_DELETE = f"DELETE FROM {FTS_TABLE} WHERE rowid IN (SELECT value FROM json_each(%s))"  # noqa: S608
@@ -128,12 +131,12 @@ def search_filter(queryset: QuerySet, text: str) -> QuerySet:
         return by_field
     if connection.vendor == "postgresql":
         query = SearchQuery(text, config="english", search_type="websearch")
-        matches = queryset.filter(search_vector=query)
+        matches = queryset.filter(search_vector__vector=query)
         if _more_than(matches, RANK_CAP):
             # A word in a large share of the catalog: ranking would read every match's vector to order them; the
             # name order walks an index and stops at the page's end.
             return matches.order_by("name", "pk")
-        return matches.annotate(search_rank=SearchRank(F("search_vector"), query)).order_by(
+        return matches.annotate(search_rank=SearchRank(F("search_vector__vector"), query)).order_by(
             "-search_rank", "name", "pk"
         )
     match = _fts5_query(text)

@@ -18,7 +18,6 @@ def product_list(*, user, filters: dict | None = None):
         DataProduct.objects.visible_to(user)
         .select_related("domain", "owner_team")
         .prefetch_related("tags")
-        .defer("search_vector")  # the index column is read by the database, never by Python
         .order_by("name", "pk")
     )
     if filters:
