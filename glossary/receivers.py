@@ -5,7 +5,8 @@ transaction; ``GlossaryConfig.ready()`` calls ``connect_governance()``. From the
 change removes columns, their term links are kept as former links (``connect_catalog()``).
 """
 
-from glossary.services import term_adopt_from_proposal, term_links_keep_for_removed_columns
+from glossary.links import term_links_keep_for_removed_columns
+from glossary.services import term_adopt_from_proposal
 from governance import signals as governance_signals
 from products.signals import port_schema_validate
 

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from glossary import imports, permissions, selectors, services, stewards
+from glossary import imports, links, permissions, selectors, services, stewards
 from glossary.filters import TermFilter
 from glossary.forms import ImportForm, RelationForm, StewardAppointForm, TermForm, TransitionForm
 from glossary.models import Steward, Term, TermLink, TermRelation, TermRevision
@@ -243,7 +243,7 @@ def term_link_field(request, pk: int):
         port__product__in=DataProduct.objects.visible_to(request.user),
     )
     try:
-        services.link_field(actor=request.user, term=term, field=field)
+        links.link_field(actor=request.user, term=term, field=field)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -262,10 +262,10 @@ def product_link(request, domain: str, slug: str):
         try:
             if request.POST.get("field"):
                 field = get_object_or_404(SchemaField, pk=request.POST["field"], port__product=product)
-                services.link_field(actor=request.user, term=term, field=field)
+                links.link_field(actor=request.user, term=term, field=field)
                 messages.success(request, f"{field.name} is linked to {term.name}.")
             else:
-                services.link_product(actor=request.user, term=term, product=product)
+                links.link_product(actor=request.user, term=term, product=product)
                 messages.success(request, f"{product.name} is linked to {term.name}.")
         except DomainError as error:
             messages.error(request, error.message)
@@ -289,7 +289,7 @@ def link_remove(request, link_id: int):
     product = link.product if link.product_id else link.field.port.product
     if not visible.filter(pk=product.pk).exists():
         raise Http404("No such link")
-    services.link_remove(actor=request.user, link=link)
+    links.link_remove(actor=request.user, link=link)
     messages.success(request, f"Link to {link.term.name} removed.")
     return redirect("glossary:product-link", domain=product.domain.slug, slug=product.slug)
 

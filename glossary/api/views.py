@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from glossary import imports, permissions, selectors, services, stewards
+from glossary import imports, links, permissions, selectors, services, stewards
 from glossary.api.serializers import (
     ConflictFindingSerializer,
     EscalateSerializer,
@@ -184,14 +184,14 @@ class TermLinkViewSet(
     def perform_create(self, serializer):
         data = serializer.validated_data
         if data.get("field"):
-            serializer.instance = services.link_field(actor=self.request.user, term=data["term"], field=data["field"])
+            serializer.instance = links.link_field(actor=self.request.user, term=data["term"], field=data["field"])
         else:
-            serializer.instance = services.link_product(
+            serializer.instance = links.link_product(
                 actor=self.request.user, term=data["term"], product=data["product"]
             )
 
     def perform_destroy(self, instance):
-        services.link_remove(actor=self.request.user, link=instance)
+        links.link_remove(actor=self.request.user, link=instance)
 
 
 class ConflictFindingViewSet(viewsets.ReadOnlyModelViewSet):
