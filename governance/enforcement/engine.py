@@ -33,6 +33,7 @@ from django.db.models import Avg, Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.enforcement.facts import product_rows_load
 from governance.enforcement.models import (
     ComplianceSnapshot,
     EnforcementRun,
@@ -42,12 +43,12 @@ from governance.enforcement.models import (
     Waiver,
 )
 from governance.models import Severity, Standard
-from governance.rules import EVALUATORS, FieldFacts, ProductFacts, rule_evaluate
+from governance.rules import EVALUATORS, ProductFacts, rule_evaluate
 from portal.errors import DomainError
 from portal.models import Notification
 from portal.scoring import severity_weight
 from portal.services import task_enqueue_on_commit
-from products.models import DataProduct, Membership, OutputPort, SchemaField
+from products.models import DataProduct, Membership
 from products.services import product_change_status
 
 logger = logging.getLogger(__name__)
@@ -148,91 +149,6 @@ def score(rules: list[Rule], failures: list[Failure]) -> Decimal:
     total = sum(severity_weight(rule.severity) for rule in rules)
     passed = sum(severity_weight(rule.severity) for rule in rules if rule.key not in failed)
     return (Decimal(100) * passed / total).quantize(Decimal("0.01")) if total else Decimal(100)
-
-
-@dataclass(frozen=True)
-class ProductRow:
-    """What a chunk needs of a product, read as plain values (no model instances): its facts for the rules and
-    what notifications and auto-actions name."""
-
-    pk: int
-    slug: str
-    name: str
-    status: str
-    domain_slug: str
-    owner_team_id: int | None
-    published_at: object
-    facts: ProductFacts
-
-
-_PRODUCT_COLUMNS = (
-    "pk",
-    "slug",
-    "name",
-    "status",
-    "domain__slug",
-    "owner_team_id",
-    "accountable_id",
-    "summary",
-    "documentation",
-    "quality_score",
-    "freshness_minutes",
-    "completeness_percent",
-    "availability_percent",
-    "published_at",
-)
-
-
-def _number(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def product_rows_load(product_ids) -> list[ProductRow]:
-    """The products as plain rows in three queries whatever their number: products, ports, fields."""
-    ids = list(product_ids)
-    if not ids:
-        return []
-    port_counts: dict[int, int] = {}
-    for product_id in OutputPort.objects.filter(product_id__in=ids).values_list("product_id", flat=True):
-        port_counts[product_id] = port_counts.get(product_id, 0) + 1
-    fields: dict[int, list[FieldFacts]] = {}
-    for product_id, port, name, classification in (
-        SchemaField.objects.filter(port__product_id__in=ids)
-        .order_by("port__name", "port_id", "position", "pk")
-        .values_list("port__product_id", "port__name", "name", "classification")
-    ):
-        fields.setdefault(product_id, []).append(FieldFacts(name=name, classification=classification, port=port))
-    rows = []
-    for (
-        pk,
-        slug,
-        name,
-        status,
-        domain_slug,
-        owner_team_id,
-        accountable_id,
-        summary,
-        documentation,
-        quality_score,
-        freshness,
-        completeness,
-        availability,
-        published_at,
-    ) in DataProduct.objects.filter(pk__in=ids).order_by("pk").values_list(*_PRODUCT_COLUMNS):
-        facts = ProductFacts(
-            slug=slug,
-            name=name,
-            has_owner=bool(owner_team_id and accountable_id),
-            description=(summary or documentation or "").strip(),
-            port_count=port_counts.get(pk, 0),
-            fields=tuple(fields.get(pk, ())),
-            quality_score=_number(quality_score),
-            freshness_minutes=freshness,
-            completeness_percent=_number(completeness),
-            availability_percent=_number(availability),
-        )
-        rows.append(ProductRow(pk, slug, name, status, domain_slug, owner_team_id, published_at, facts))
-    return rows
 
 
 def _waived_codes(product_ids, *, now) -> dict[int, set[str]]:

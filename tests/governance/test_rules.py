@@ -183,7 +183,7 @@ def test_rule_evaluation(kind, rule, product, expected):
 
 
 def test_facts_come_from_a_catalog_product(product, owner, django_assert_num_queries):
-    from governance.enforcement.engine import product_rows_load
+    from governance.enforcement.facts import product_rows_load
     from products.models import DataProduct
 
     port = factories.OutputPortFactory(product=product, name="customers")
