@@ -4,7 +4,7 @@ Pages, API views, admin actions, Celery tasks and the MCP server call these func
 permissions are django-guardian's, granted to the owning team's auth group; guardian calls live in this module only.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -72,6 +72,9 @@ def product_perms_annotations(user) -> dict:
             content_object=OuterRef("pk"), permission__codename=perm, user=user
         )
         annotations[f"_holds_{perm}"] = Exists(via_group) | Exists(via_user)
+    annotations["_owner_team_role"] = Subquery(
+        Membership.objects.filter(user=user, team_id=OuterRef("owner_team_id")).order_by("pk").values("role")[:1]
+    )
     return annotations
 
 
@@ -79,6 +82,8 @@ def product_perms_remember(user, product: DataProduct) -> None:
     if all(hasattr(product, f"_holds_{perm}") for perm in PRODUCT_EDIT_PERMS):
         held = frozenset(perm for perm in PRODUCT_EDIT_PERMS if getattr(product, f"_holds_{perm}"))
         remember(("product_perms", user.pk, product.pk), held)
+    if hasattr(product, "_owner_team_role"):
+        remember(("team_role", user.pk, product.owner_team_id), product._owner_team_role)
 
 
 def _holds(user, perm: str, product: DataProduct) -> bool:

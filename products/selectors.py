@@ -75,10 +75,23 @@ class LineageNode:
 
 
 @dataclass
+class LineageInput:
+    """One recorded input of the product (an edge its owners may remove): a product the user sees, one they do
+    not (named as such, never by name), or an external source."""
+
+    edge_id: int
+    label: str
+    url: str = ""
+    external: bool = False
+    hidden: bool = False
+
+
+@dataclass
 class LineageGraph:
     nodes: list[LineageNode] = field(default_factory=list)
     edges: list[tuple[str, str]] = field(default_factory=list)
     hidden: int = 0
+    inputs: list[LineageInput] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -87,38 +100,42 @@ class LineageGraph:
 
 _LINEAGE_SQL = """
 WITH RECURSIVE
-  up(product_id, upstream_id, external_source, hop) AS (
-    SELECT product_id, upstream_id, external_source, 1 FROM {table} WHERE product_id = %s
+  up(id, product_id, upstream_id, external_source, hop) AS (
+    SELECT id, product_id, upstream_id, external_source, 1 FROM {table} WHERE product_id = %s
     UNION
-    SELECT e.product_id, e.upstream_id, e.external_source, up.hop + 1
+    SELECT e.id, e.product_id, e.upstream_id, e.external_source, up.hop + 1
     FROM {table} e JOIN up ON e.product_id = up.upstream_id WHERE up.hop < %s
   ),
-  down(product_id, upstream_id, external_source, hop) AS (
-    SELECT product_id, upstream_id, external_source, 1 FROM {table} WHERE upstream_id = %s
+  down(id, product_id, upstream_id, external_source, hop) AS (
+    SELECT id, product_id, upstream_id, external_source, 1 FROM {table} WHERE upstream_id = %s
     UNION
-    SELECT e.product_id, e.upstream_id, e.external_source, down.hop + 1
+    SELECT e.id, e.product_id, e.upstream_id, e.external_source, down.hop + 1
     FROM {table} e JOIN down ON e.upstream_id = down.product_id WHERE down.hop < %s
   )
-SELECT -1, product_id, upstream_id, external_source FROM up
+SELECT -1, id, product_id, upstream_id, external_source FROM up
 UNION ALL
-SELECT 1, product_id, upstream_id, external_source FROM down
+SELECT 1, id, product_id, upstream_id, external_source FROM down
 """
 
 
-def _lineage_edges(product_pk: int, depth: int) -> tuple[dict, dict]:
+def _lineage_edges(product_pk: int, depth: int) -> tuple[dict, dict, list]:
     """Every edge within ``depth`` hops up and down, in one recursive query: (inputs by product, outputs by
-    upstream), each a dict of id -> [(other id or None, external source)]."""
+    upstream, the product's own input edges), the first two each a dict of id -> [(other id or None, external
+    source)], the last a list of (edge id, upstream id or None, external source)."""
     inputs: dict[int, set] = {}
     outputs: dict[int, set] = {}
+    own_inputs: set = set()
     sql = _LINEAGE_SQL.format(table=connection.ops.quote_name(LineageEdge._meta.db_table))
     with connection.cursor() as cursor:
         cursor.execute(sql, [product_pk, depth, product_pk, depth])
-        for direction, product_id, upstream_id, external_source in cursor.fetchall():
+        for direction, edge_id, product_id, upstream_id, external_source in cursor.fetchall():
             if direction < 0:
                 inputs.setdefault(product_id, set()).add((upstream_id, external_source or ""))
+                if product_id == product_pk:
+                    own_inputs.add((edge_id, upstream_id, external_source or ""))
             else:
                 outputs.setdefault(upstream_id, set()).add((product_id, ""))
-    return inputs, outputs
+    return inputs, outputs, sorted(own_inputs, key=str)
 
 
 def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph:
@@ -127,7 +144,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
     Two queries whatever the mesh's size or the depth: the edges (one recursive query), then the products on them
     the user may see. Products the user may not see are left out, counted in ``hidden``, and not walked through.
     """
-    inputs, outputs = _lineage_edges(product.pk, depth)
+    inputs, outputs, own_inputs = _lineage_edges(product.pk, depth)
     other_ids = {other for edges in (*inputs.values(), *outputs.values()) for other, _ in edges} - {None, product.pk}
     visible_rows = {}
     if other_ids:
@@ -196,6 +213,16 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
     graph.nodes = sorted(nodes.values(), key=lambda node: (node.level, node.label))
     graph.edges = sorted(set(graph.edges))
     graph.hidden = len(hidden)
+    for edge_id, upstream_id, external_source in own_inputs:
+        if upstream_id is None:
+            graph.inputs.append(LineageInput(edge_id=edge_id, label=external_source, external=True))
+        elif upstream_id in visible_rows:
+            row = visible_rows[upstream_id]
+            url = f"/products/{row['domain__slug']}/{row['slug']}/"
+            graph.inputs.append(LineageInput(edge_id=edge_id, label=row["name"], url=url))
+        else:
+            graph.inputs.append(LineageInput(edge_id=edge_id, label="A product you cannot see", hidden=True))
+    graph.inputs.sort(key=lambda item: (item.hidden, item.label.lower(), item.edge_id))
     assert root in nodes
     return graph
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("products.contracts.urls")),
     path("", include("products.teams.urls")),
     path("<slug:domain>/<slug:slug>/", views.product_detail, name="product-detail"),
+    path("<slug:domain>/<slug:slug>/panels/<slug:panel>/", views.product_panel, name="product-panel"),
     path("<slug:domain>/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path(
         "<slug:domain>/<slug:slug>/status/<slug:to_status>/",

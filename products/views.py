@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from portal.errors import DomainError
@@ -84,11 +85,38 @@ def product_detail(request, domain: str, slug: str):
         "subscribe_form": SubscribeForm(user=request.user),
         "my_subscription": next((sub for sub in consumers if sub.user_id == request.user.pk), None),
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,  # no option list
-        "inputs": list(product.inputs.select_related("upstream", "upstream__domain")) if can_edit else [],
         "ending_inputs": selectors.inputs_ending_in(graph),
         "ending_input_ports": selectors.input_ports_ending(user=request.user, product=product),
     }
     return render(request, "products/dataproduct_detail.html", context)
+
+
+# The panels the product page loads after it shows (each its own request, so the page reads a fixed handful of
+# queries whatever the product holds): section id -> the template that fills it.
+PRODUCT_PANELS = {
+    "glossary": "glossary/_product_terms.html",
+    "compliance": "governance/_product_compliance.html",
+    "quality": "products/quality/_product_quality.html",
+    "contract": "products/contracts/_product_contract.html",
+    "access": "products/access/_product_access.html",
+}
+
+
+@login_required
+def product_panel(request, domain: str, slug: str, panel: str):
+    """One panel of the product page: the bare section for the page's htmx request, or a page of its own for a
+    browser without JavaScript (the placeholder links here). Same visibility as the product page."""
+    product = visible_product_or_404(request, domain, slug)
+    if panel not in PRODUCT_PANELS:
+        raise Http404("No such panel")
+    body = render_to_string(PRODUCT_PANELS[panel], {"product": product}, request=request)
+    if request.htmx:  # an empty answer removes the placeholder: this user has nothing to see in the panel
+        response = HttpResponse(body)
+    else:
+        context = {"product": product, "panel": panel, "panel_body": body}  # a SafeString, rendered above
+        response = render(request, "products/product_panel.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

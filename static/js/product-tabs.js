@@ -1,25 +1,31 @@
 // The product page's tabs: one section shows at a time, the one the address's #fragment names, so a reload, a
 // shared link and Back all keep the tab. A fragment inside a section (#quality-run) opens that section. Without
 // JavaScript every section shows, one under the other, and the tabs jump to them.
+// Some sections arrive after the page (htmx swaps a placeholder of the same id for the panel): sections are looked
+// up each time, the tab is applied again once one lands, and a panel that fails to load says so in place.
 (function () {
   "use strict";
   var nav = document.querySelector("nav.tabs[data-tabs]");
   if (!nav) { return; }
   var links = Array.prototype.slice.call(nav.querySelectorAll('a[href^="#"]'));
-  var panels = links.map(function (a) { return document.getElementById(a.hash.slice(1)); }).filter(Boolean);
-  if (!panels.length) { return; }
+  if (!links.length) { return; }
+
+  function panels() {
+    return links.map(function (a) { return document.getElementById(a.hash.slice(1)); }).filter(Boolean);
+  }
 
   function panelFor(id) {
     var target = id ? document.getElementById(id) : null;
     if (!target) { return null; }
-    for (var i = 0; i < panels.length; i++) {
-      if (panels[i] === target || panels[i].contains(target)) { return panels[i]; }
+    var all = panels();
+    for (var i = 0; i < all.length; i++) {
+      if (all[i] === target || all[i].contains(target)) { return all[i]; }
     }
     return null;
   }
 
   function show(panel) {
-    panels.forEach(function (p) { p.hidden = p !== panel; });
+    panels().forEach(function (p) { p.hidden = p !== panel; });
     links.forEach(function (a) {
       var on = a.hash === "#" + panel.id;
       a.classList.toggle("active", on);
@@ -28,12 +34,13 @@
     });
   }
 
-  function fromAddress() {
+  function fromAddress(scroll) {
     var id = decodeURIComponent(window.location.hash.slice(1));
-    var panel = panelFor(id) || panels[0];
+    var panel = panelFor(id) || panels()[0];
+    if (!panel) { return; }
     show(panel);
     var target = id ? document.getElementById(id) : null;
-    if (target && target !== panel) { target.scrollIntoView(); }
+    if (scroll && target && target !== panel) { target.scrollIntoView(); }
   }
 
   nav.setAttribute("role", "tablist");
@@ -47,7 +54,29 @@
       show(panel);
     });
   });
-  window.addEventListener("popstate", fromAddress);
-  window.addEventListener("hashchange", fromAddress);
-  fromAddress();
+  window.addEventListener("popstate", function () { fromAddress(true); });
+  window.addEventListener("hashchange", function () { fromAddress(true); });
+  // A panel that has just arrived: hide it unless its tab is open, and scroll once to a fragment inside it.
+  var fragmentFound = false;
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var arrived = !fragmentFound && id && document.getElementById(id);
+    if (arrived) { fragmentFound = true; }
+    fromAddress(Boolean(arrived));
+  });
+  function failed(event) {
+    var section = event.detail && event.detail.elt;
+    var status = section && section.querySelector && section.querySelector("[data-panel-status]");
+    if (!status) { return; }
+    section.removeAttribute("aria-busy");
+    status.textContent = "This section could not be loaded. ";
+    var again = document.createElement("a");
+    again.href = section.getAttribute("hx-get");
+    again.textContent = "Open it on its own page";
+    status.appendChild(again);
+  }
+  document.body.addEventListener("htmx:responseError", failed);
+  document.body.addEventListener("htmx:sendError", failed);
+  fragmentFound = Boolean(document.getElementById(decodeURIComponent(window.location.hash.slice(1))));
+  fromAddress(true);
 })();

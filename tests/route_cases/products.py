@@ -27,6 +27,18 @@ CASES = [
     ),
     Case("products:product-detail", lambda w: _page(w), 200),
     Case("products:product-detail", lambda w: _page(w, product=w.draft), DRAFT_HIDDEN, expect=TEAM, note="draft"),
+    *(
+        Case("products:product-panel", lambda w, panel=panel: _page(w, f"panels/{panel}/"), 200, note=panel)
+        for panel in ("glossary", "compliance", "quality", "contract", "access")
+    ),
+    Case(
+        "products:product-panel",
+        lambda w: _page(w, "panels/access/", w.draft),
+        DRAFT_HIDDEN,
+        expect=TEAM,
+        note="draft",
+    ),
+    Case("products:product-panel", lambda w: _page(w, "panels/nothing/"), 404, note="no such panel"),
     Case("products:product-edit", lambda w: _page(w, "edit/"), 403, expect=TEAM),
     Case("products:product-edit", lambda w: _page(w, "edit/", w.draft), DRAFT_HIDDEN, expect=TEAM, note="draft"),
     Case(

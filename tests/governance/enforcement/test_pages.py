@@ -8,16 +8,17 @@ from django.test.utils import CaptureQueriesContext
 from governance.enforcement.engine import compliance_snapshot_take, products_evaluate
 from governance.enforcement.models import EnforcementRun
 from tests import factories
+from tests.pages import product_panel_url
 
 pytestmark = pytest.mark.django_db
 
 
 def test_product_page_shows_score_and_violations_to_the_team_only(client_for, owner, analyst, product):
     products_evaluate([product.pk])
-    page = client_for(owner).get(product.get_absolute_url()).content.decode()
+    page = client_for(owner).get(product_panel_url(product, "compliance")).content.decode()
     assert 'id="compliance"' in page and "Score " in page
     assert "owner missing: the baseline standard requires" in page
-    page = client_for(analyst).get(product.get_absolute_url()).content.decode()
+    page = client_for(analyst).get(product_panel_url(product, "compliance")).content.decode()
     assert "Score " in page
     assert "owner missing" not in page
 

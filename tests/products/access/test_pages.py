@@ -10,6 +10,7 @@ from django.urls import reverse
 from products.access import services as access_services
 from products.access.models import AccessGrant
 from tests import factories
+from tests.pages import product_panel_url
 from tests.products.access.support import grant_for
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_my_access_and_api_lists_run_constant_queries(client, owner, analyst):
 def test_product_access_tab_runs_constant_queries(client, owner, analyst, product):
     port = factories.OutputPortFactory(product=product, name="rows")
     client.force_login(owner)
-    url = product.get_absolute_url()
+    url = product_panel_url(product, "access")
     product.classification = "internal"
     product.save()
     for n in range(3):
@@ -64,7 +65,7 @@ def test_product_access_tab_runs_constant_queries(client, owner, analyst, produc
 def test_analyst_sees_request_button_and_owner_sees_grants(client, owner, analyst, product):
     port = factories.OutputPortFactory(product=product, name="rows")
     client.force_login(analyst)
-    body = client.get(product.get_absolute_url()).content.decode()
+    body = client.get(product_panel_url(product, "access")).content.decode()
     assert reverse("products:access-request-create", args=[product.domain.slug, product.slug, port.pk]) in body
     assert "Who has access" not in body
 

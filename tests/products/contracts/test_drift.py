@@ -11,6 +11,7 @@ from products.contracts.drift import drift_compare, type_family, types_agree
 from products.contracts.models import DriftFinding, DriftRun
 from tests import factories
 from tests.celery_worker import wait_for
+from tests.pages import product_panel_url
 from tests.products.quality import pg_support
 
 COLUMNS = [("id", "bigint", False), ("email", "string", True), ("amount", "decimal(12,2)", True)]
@@ -160,9 +161,9 @@ def test_the_product_page_shows_findings_to_the_team_and_counts_to_others(
     sqlite3.connect(path).execute("CREATE TABLE orders (id INTEGER, amount REAL, secret_col TEXT)").connection.close()
     port = _port(product, factories.WarehouseFactory(name="drift-page", engine="sqlite", path=str(path)), "orders")
     _check(product, owner, django_capture_on_commit_callbacks)
-    team_html = client_for(owner).get(product.get_absolute_url()).content.decode()
+    team_html = client_for(owner).get(product_panel_url(product, "contract")).content.decode()
     assert 'id="contract"' in team_html and "secret_col is in the table" in team_html and "Check now" in team_html
-    other_html = client_for(analyst).get(product.get_absolute_url()).content.decode()
+    other_html = client_for(analyst).get(product_panel_url(product, "contract")).content.decode()
     assert 'data-drift-open="3"' in other_html and "secret_col" not in other_html and "Check now" not in other_html
     assert port.drift_findings.count() == 3  # email missing, secret_col extra, id nullable
 

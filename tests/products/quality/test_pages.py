@@ -10,6 +10,7 @@ from django.utils import timezone
 from products.quality import services as quality_services
 from products.quality.models import CheckResult, CheckRun, QualityScoreSnapshot
 from tests import factories
+from tests.pages import product_panel_url
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +54,9 @@ def test_product_page_queries_do_not_grow_with_the_history(client_for, owner, te
     _history(small, 10)
     _history(large, 1000)
     client = client_for(owner)
-    few, _ = _count_queries(client, _page(small), django_assert_max_num_queries)
-    many, response = _count_queries(client, _page(large), django_assert_max_num_queries)
-    print(f"product page queries: 10 results {few}, 1,000 results {many}")
+    few, _ = _count_queries(client, product_panel_url(small, "quality"), django_assert_max_num_queries)
+    many, response = _count_queries(client, product_panel_url(large, "quality"), django_assert_max_num_queries)
+    print(f"quality panel queries: 10 results {few}, 1,000 results {many}")
     assert many == few
     html = response.content.decode()
     assert 'id="quality"' in html and "<svg" in html and "data-quality-score" in html
@@ -82,7 +83,7 @@ def test_page_shows_red_and_green_sla_and_open_incidents(client_for, owner, prod
     factories.CheckResultFactory(quality_check=ok, state="passed")
     factories.CheckResultFactory(quality_check=bad, state="failed", message="Newest row is 90 min old")
     quality_services.quality_product_evaluate(product.pk, snapshot=True)
-    html = client_for(owner).get(_page(product)).content.decode()
+    html = client_for(owner).get(product_panel_url(product, "quality")).content.decode()
     assert "Quality 50/100" in html
     assert 'data-sla="freshness"' in html and 'data-sla="completeness"' in html
     assert "fresh enough" in html and "Newest row is 90 min old" in html

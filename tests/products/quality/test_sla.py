@@ -12,6 +12,7 @@ from products.quality import services as quality_services
 from products.quality.models import Incident
 from products.quality.scoring import burn_rate, error_budget
 from tests import factories
+from tests.pages import product_panel_url
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_the_sla_is_in_the_openapi_schema(analyst, api_for):
 
 def test_every_sla_field_has_its_row_on_the_product_page(promising, owner, client_for):
     _completeness(promising, 99.0)
-    html = client_for(owner).get(promising.get_absolute_url()).content.decode()
+    html = client_for(owner).get(product_panel_url(promising, "quality")).content.decode()
     for metric in ("freshness", "completeness", "availability", "retention"):
         assert f'data-sla="{metric}"' in html
     assert 'data-sla="completeness" data-sla-status="missed"' in html
