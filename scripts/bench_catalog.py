@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Catalog latency benchmark: every list, search and product page next to a signed-in bare page, in one run.
+"""Catalog latency benchmark: every list, search, product page and panel next to a signed-in bare page, in one run.
 
     .venv/bin/python scripts/bench_catalog.py                          # SQLite, 10,000 products x 20 fields
     .venv/bin/python scripts/bench_catalog.py --database postgres      # PostgreSQL (server from BENCH_POSTGRES_URL)
@@ -115,6 +115,10 @@ def prepare_database(args, env: dict) -> dict:
             "search: common word": "/products/?q=order",
             "search: field name": f"/products/?q={field}",
             "product page": f"/products/{domain}/{slug}/",
+            **{
+                f"product panel: {panel}": f"/products/{domain}/{slug}/panels/{panel}/"
+                for panel in ("glossary", "compliance", "quality", "contract", "access")
+            },
             "API list": "/api/v1/products/",
             "API search: field name": f"/api/v1/products/?q={field}",
         },
@@ -135,8 +139,10 @@ def login(base: str, username: str) -> urllib.request.OpenerDirector:
 
 
 def fetch(opener, url: str) -> float:
+    """Milliseconds to fetch ``url`` whole; a product page panel is asked for as the page's htmx request asks."""
+    request = urllib.request.Request(url, headers={"HX-Request": "true"} if "/panels/" in url else {})
     started = time.perf_counter()
-    with opener.open(url) as response:
+    with opener.open(request) as response:
         response.read()
         if response.status != 200:
             raise SystemExit(f"{url} answered {response.status}")
