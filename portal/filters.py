@@ -58,8 +58,22 @@ class _UnknownChoiceMatchesNothing:
             return NO_MATCH
 
 
+class _RowValuesIterator(forms.models.ModelChoiceIterator):
+    """A row filter's choices read as (value, label) pairs in one ``values_list``: no model instance per option (a
+    catalog's tag filter holds hundreds)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list(self.field.to_field_name, self.field.label_field)
+
+
 class _ModelChoiceField(_UnknownChoiceMatchesNothing, django_filters.fields.ModelChoiceField):
-    pass
+    def __init__(self, *args, label_field: str | None = None, **kwargs):
+        self.label_field = label_field
+        super().__init__(*args, **kwargs)
+        if label_field and self.to_field_name:
+            self.iterator = _RowValuesIterator
 
 
 class _ChoiceField(_UnknownChoiceMatchesNothing, django_filters.fields.ChoiceField):
@@ -70,7 +84,8 @@ class _ChoiceField(_UnknownChoiceMatchesNothing, django_filters.fields.ChoiceFie
 class RowFilter(django_filters.ModelChoiceFilter):
     """A related row named by its slug, name or id: a name that matches no row (or a row the caller may not see)
     gives an empty list, as a filter does, where django-filter's choice filter would answer a 400 and so tell
-    "missing" from "hidden"."""
+    "missing" from "hidden". With ``label_field`` the form's options are read as plain values (the field the
+    row's ``__str__`` shows)."""
 
     field_class = _ModelChoiceField
 

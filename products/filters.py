@@ -9,12 +9,20 @@ class ProductFilter(django_filters.FilterSet):
     """Catalog filters, shared by the catalog page and ``GET /api/v1/products/``."""
 
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    domain = RowFilter(queryset=Domain.objects.all(), to_field_name="slug", empty_label="All domains")
+    domain = RowFilter(
+        queryset=Domain.objects.all(), to_field_name="slug", label_field="name", empty_label="All domains"
+    )
     team = RowFilter(
-        queryset=Team.objects.all(), to_field_name="slug", field_name="owner_team", empty_label="All teams"
+        queryset=Team.objects.all(),
+        to_field_name="slug",
+        label_field="name",
+        field_name="owner_team",
+        empty_label="All teams",
     )
     status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices, empty_label="Any status")
-    tag = RowFilter(queryset=Tag.objects.all(), to_field_name="name", field_name="tags", empty_label="Any tag")
+    tag = RowFilter(
+        queryset=Tag.objects.all(), to_field_name="name", label_field="name", field_name="tags", empty_label="Any tag"
+    )
     classification = django_filters.ChoiceFilter(choices=Classification.choices, empty_label="Any classification")
     urn = django_filters.CharFilter(field_name="urn")
 

@@ -1,3 +1,5 @@
+import html
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -9,6 +11,20 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str) -> str:
     return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
+
+
+@register.simple_tag
+def select_options(bound_field) -> str:
+    """A filter form's ``<option>`` list, the current value selected, written in one pass: a catalog's tag filter
+    holds hundreds of choices, which Django's widget templates (or a template loop) take milliseconds to write.
+    Every value and label is escaped here (``html.escape``, quotes included) before the whole is marked safe."""
+    current = "" if bound_field.value() is None else str(bound_field.value())
+    options = []
+    for value, label in bound_field.field.choices:
+        value = str(value)
+        selected = " selected" if value == current else ""
+        options.append(f'<option value="{html.escape(value)}"{selected}>{html.escape(str(label))}</option>')
+    return mark_safe("".join(options))  # noqa: S308 - each part escaped above
 
 
 @register.simple_tag(takes_context=True)

@@ -167,3 +167,16 @@ def test_api_lineage_pointing_at_an_invisible_product_is_refused(api_for, owner,
     response = api_for(owner).post("/api/v1/lineage/", {"product": product.pk, "upstream": hidden.pk}, format="json")
     assert response.status_code == 404
     assert "upstream" in response.json()
+
+
+def test_catalog_filter_options_are_escaped_and_keep_the_choice(client_for, analyst, team):
+    from products.models import Tag
+    from tests import factories
+
+    factories.DataProductFactory(owner_team=team, tags=['<b>"loud"</b>', "plain"])
+    assert Tag.objects.count() == 2
+    body = client_for(analyst).get("/products/", {"tag": "plain", "domain": team.domain.slug}).content.decode()
+    assert '<option value="&lt;b&gt;&quot;loud&quot;&lt;/b&gt;">&lt;b&gt;&quot;loud&quot;&lt;/b&gt;</option>' in body
+    assert '<option value="plain" selected>plain</option>' in body
+    assert f'<option value="{team.domain.slug}" selected>{team.domain.name}</option>' in body
+    assert '<option value="" selected>All teams</option>' in body
