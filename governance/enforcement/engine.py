@@ -44,6 +44,7 @@ from governance.enforcement.models import (
 )
 from governance.models import Severity, Standard
 from governance.rules import EVALUATORS, ProductFacts, rule_evaluate
+from portal.bulk import bulk_insert
 from portal.errors import DomainError
 from portal.models import Notification
 from portal.scoring import severity_weight
@@ -278,9 +279,9 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
         }
 
         seen: set[tuple] = set()
-        new_rows: list[Violation] = []
-        compliance_rows: list[ProductCompliance] = []
-        snapshots: list[ComplianceSnapshot] = []
+        new_rows: list[dict] = []  # rows of Violation, ProductCompliance and ComplianceSnapshot (portal.bulk)
+        compliance_rows: list[dict] = []
+        snapshots: list[dict] = []
         badge_codes = {code for code, action in actions.items() if action == StandardEnforcement.AutoAction.BADGE}
         for product in products:
             failures = evaluate(product.facts, rules)
@@ -292,19 +293,19 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                 if key not in open_by_key:
                     rule = failure.rule
                     new_rows.append(
-                        Violation(
-                            product_id=product.pk,
-                            standard_id=rule.standard_id,
-                            rule_key=rule.key,
-                            message_key=failure.message_key,
-                            message=failure.message,
-                            severity=rule.severity,
-                            opened_at=now,
-                            last_seen_at=now,
-                            grace_ends=rule.grace_ends or today,
-                            opened_by_run_id=run_id,
-                            notified_open=product.status == ProductStatus.PUBLISHED,
-                        )
+                        {
+                            "product_id": product.pk,
+                            "standard_id": rule.standard_id,
+                            "rule_key": rule.key,
+                            "message_key": failure.message_key,
+                            "message": failure.message,
+                            "severity": rule.severity,
+                            "opened_at": now,
+                            "last_seen_at": now,
+                            "grace_ends": rule.grace_ends or today,
+                            "opened_by_run_id": run_id,
+                            "notified_open": product.status == ProductStatus.PUBLISHED,
+                        }
                     )
                 rule = failure.rule
                 if (
@@ -318,19 +319,19 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
             value = score(rules, failures)
             blockers = {f.rule.key for f in failures if f.rule.severity == Severity.BLOCKER}
             compliance_rows.append(
-                ProductCompliance(
-                    product_id=product.pk,
-                    score=value,
-                    rules_checked=len(rules),
-                    rules_failed=len({f.rule.key for f in failures}),
-                    blockers_failed=len(blockers),
-                    non_compliant=non_compliant,
-                    evaluated_at=now,
-                )
+                {
+                    "product_id": product.pk,
+                    "score": value,
+                    "rules_checked": len(rules),
+                    "rules_failed": len({f.rule.key for f in failures}),
+                    "blockers_failed": len(blockers),
+                    "non_compliant": non_compliant,
+                    "evaluated_at": now,
+                }
             )
             previous = current.get(product.pk)
             if previous is None or previous.score != value:
-                snapshots.append(ComplianceSnapshot(run_id=run_id, product_id=product.pk, score=value, taken_at=now))
+                snapshots.append({"run_id": run_id, "product_id": product.pk, "score": value, "taken_at": now})
 
         resolved_ids = [pk for key, pk in open_by_key.items() if key not in seen]
         still_open = [pk for key, pk in open_by_key.items() if key in seen and pk in stale]
@@ -338,25 +339,22 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
             Violation.objects.filter(pk__in=resolved_ids, resolved_at__isnull=True).update(resolved_at=now)
         if still_open:
             Violation.objects.filter(pk__in=still_open).update(last_seen_at=now)
-        if new_rows:
-            Violation.objects.bulk_create(new_rows, ignore_conflicts=True)
-            _notify_opened(products, [row for row in new_rows if row.notified_open])
-        if compliance_rows:
-            ProductCompliance.objects.bulk_create(
-                compliance_rows,
-                update_conflicts=True,
-                unique_fields=["product"],
-                update_fields=[
-                    "score",
-                    "rules_checked",
-                    "rules_failed",
-                    "blockers_failed",
-                    "non_compliant",
-                    "evaluated_at",
-                ],
-            )
-        if snapshots:
-            ComplianceSnapshot.objects.bulk_create(snapshots)
+        bulk_insert(Violation, new_rows)  # a key opened meanwhile by a concurrent run is skipped
+        _notify_opened(products, [row for row in new_rows if row["notified_open"]])
+        bulk_insert(
+            ProductCompliance,
+            compliance_rows,
+            unique_fields=("product",),
+            update_fields=(
+                "score",
+                "rules_checked",
+                "rules_failed",
+                "blockers_failed",
+                "non_compliant",
+                "evaluated_at",
+            ),
+        )
+        bulk_insert(ComplianceSnapshot, snapshots)
         _notify_and_act(products, actions=actions, waived=waived, today=today)
         result = ChunkResult(checked=len(products), opened=len(new_rows), resolved=len(resolved_ids))
         if run_id is not None:
@@ -375,32 +373,32 @@ def _product_url(product) -> str:
     return reverse("products:product-detail", kwargs={"domain": product.domain_slug, "slug": product.slug})
 
 
-def _notify_opened(products, rows: list[Violation]) -> None:
+def _notify_opened(products, rows: list[dict]) -> None:
     """The owning team hears of each violation opened on a published product, written with the violations (which
     are stored already marked as notified): one query for the members and one insert."""
     if not rows:
         return
     by_pk = {product.pk: product for product in products}
-    members = _team_members({by_pk[row.product_id].owner_team_id for row in rows})
+    members = _team_members({by_pk[row["product_id"]].owner_team_id for row in rows})
     notifications = []
     urls: dict[int, str] = {}
     for row in rows:
-        product = by_pk[row.product_id]
+        product = by_pk[row["product_id"]]
         recipients = members.get(product.owner_team_id)
         if not recipients:
             continue
         if product.pk not in urls:
             urls[product.pk] = _product_url(product)
         key = hashlib.sha1(
-            f"{row.product_id}|{row.rule_key}|{row.message_key}|{row.opened_at.isoformat()}".encode(),
+            f"{row['product_id']}|{row['rule_key']}|{row['message_key']}|{row['opened_at'].isoformat()}".encode(),
             usedforsecurity=False,
         ).hexdigest()
         notifications += [
             Notification(
                 recipient_id=user_id,
                 kind="governance.violation_open",
-                title=f"{product.name}: {row.rule_key} violated"[:200],
-                body=row.message,
+                title=f"{product.name}: {row['rule_key']} violated"[:200],
+                body=row["message"],
                 url=urls[product.pk],
                 dedupe_key=f"violation-open-{key}",
             )
