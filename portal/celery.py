@@ -1,4 +1,3 @@
-import gc
 import os
 
 from celery import Celery
@@ -14,7 +13,8 @@ app.autodiscover_tasks()
 @worker_init.connect
 @worker_process_init.connect
 def _freeze_startup_objects(**kwargs):
-    """Move everything loaded at start (Django, the apps, the URL and template caches) out of the garbage
-    collector's reach: a chunk of enforcement then pays collections for its own objects only, and forked pool
-    processes keep sharing those pages instead of copying them when the collector touches them."""
-    gc.freeze()
+    """Everything loaded at start out of the garbage collector's reach (``portal.startup``): a chunk of
+    enforcement then pays collections for its own objects only."""
+    from portal.startup import startup_objects_freeze
+
+    startup_objects_freeze()

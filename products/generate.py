@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
+from portal.bulk import bulk_insert
 from portal.db import analyze
 from portal.models import AuditEvent
 from products.models import (
@@ -158,40 +159,40 @@ def generate_mesh(
             products = DataProduct.objects.bulk_create(rows)
             if products and not products[0].pk:
                 products = list(DataProduct.objects.filter(slug__in=[row.slug for row in rows]).order_by("pk"))
-            DataProduct.tags.through.objects.bulk_create(
+            bulk_insert(
+                DataProduct.tags.through,
                 [
-                    DataProduct.tags.through(dataproduct_id=product.pk, tag_id=tags[name])
+                    {"dataproduct_id": product.pk, "tag_id": tags[name]}
                     for product in products
                     for name in set(pick_tags(rng.randint(1, 4)))
                 ],
-                ignore_conflicts=True,
             )
             ports = OutputPort.objects.bulk_create(
                 [OutputPort(product=product, name="main", location=f"warehouse.{product.slug}") for product in products]
             )
             if ports and not ports[0].pk:
                 ports = list(OutputPort.objects.filter(product__in=products))
-            SchemaField.objects.bulk_create(
+            bulk_insert(  # two million rows at 100k products: as column arrays, not model instances
+                SchemaField,
                 [
-                    SchemaField(
-                        port=port,
-                        name=f"{'_'.join(words(2))}_{j}",
-                        data_type=rng.choice(["string", "integer", "decimal", "timestamp"]),
-                        position=j,
-                        classification="pii" if j == 0 and rng.random() < 0.3 else "",
-                    )
+                    {
+                        "port_id": port.pk,
+                        "name": f"{'_'.join(words(2))}_{j}",
+                        "data_type": rng.choice(["string", "integer", "decimal", "timestamp"]),
+                        "position": j,
+                        "classification": "pii" if j == 0 and rng.random() < 0.3 else "",
+                    }
                     for port in ports
                     for j in range(fields_per_product)
-                ]
+                ],
             )
-            DataProductGroupObjectPermission.objects.bulk_create(
+            bulk_insert(
+                DataProductGroupObjectPermission,
                 [
-                    DataProductGroupObjectPermission(
-                        group_id=product.owner_team.group_id, permission=perm, content_object=product
-                    )
+                    {"group_id": product.owner_team.group_id, "permission_id": perm.pk, "content_object_id": product.pk}
                     for product in products
                     for perm in perms
-                ]
+                ],
             )
             earlier = ids + [product.pk for product in products]
             LineageEdge.objects.bulk_create(
