@@ -94,3 +94,29 @@ def test_a_column_name_finds_the_products_with_that_column(owner, catalog, team)
     assert other.pk
     assert _names(owner, "loyalty_tier") == ["Customer 360"]
     assert _names(owner, "Loyalty_Tier") == ["Customer 360"]
+
+
+def test_a_rare_word_lists_only_what_the_reader_may_see_best_match_first(owner, analyst, team):
+    factories.DataProductFactory(owner_team=team, name="Zebra Draft", summary="okapi okapi okapi", status="draft")
+    factories.DataProductFactory(owner_team=team, name="Anteater", summary="one okapi among many other animals")
+    factories.DataProductFactory(owner_team=team, name="Bison", summary="okapi okapi sightings")
+    from products.models import DataProduct
+    from products.search import search_index_update
+
+    search_index_update(DataProduct.objects.values_list("pk", flat=True))
+    assert sorted(_names(analyst, "okapi")) == ["Anteater", "Bison"]
+    assert set(_names(owner, "okapi")) == {"Zebra Draft", "Anteater", "Bison"}
+    assert _names(owner, "okapi")[-1] == "Anteater"  # the weakest match last
+
+
+def test_a_column_in_more_products_than_the_cap_still_finds_them_all(owner, team, monkeypatch):
+    from products import search
+
+    for index in range(4):
+        product = factories.DataProductFactory(owner_team=team, name=f"Ledger {index}")
+        port = factories.OutputPortFactory(product=product, name=f"rows_{index}")
+        factories.SchemaFieldFactory(port=port, name="booking_ref")
+    monkeypatch.setattr(search, "RANK_CAP", 2)
+    assert _names(owner, "booking_ref") == [f"Ledger {index}" for index in range(4)]
+    monkeypatch.setattr(search, "RANK_CAP", 10)
+    assert _names(owner, "booking_ref") == [f"Ledger {index}" for index in range(4)]
