@@ -138,6 +138,11 @@ def _lineage_edges(product_pk: int, depth: int) -> tuple[dict, dict, list]:
     return inputs, outputs, sorted(own_inputs, key=str)
 
 
+def _row_url(row: dict) -> str:
+    """A product page's address from a lineage row's values (``DataProduct.get_absolute_url`` without a model)."""
+    return f"/products/{row['domain__slug']}/{row['slug']}/"
+
+
 def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph:
     """Upstream and downstream of ``product`` up to ``depth`` hops, as the user may see it.
 
@@ -171,7 +176,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
         key = f"p{pk}"
         if key not in nodes:
             row = visible_rows[pk]
-            url = f"/products/{row['domain__slug']}/{row['slug']}/"
+            url = _row_url(row)
             nodes[key] = LineageNode(
                 key=key,
                 label=row["name"],
@@ -218,8 +223,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
             graph.inputs.append(LineageInput(edge_id=edge_id, label=external_source, external=True))
         elif upstream_id in visible_rows:
             row = visible_rows[upstream_id]
-            url = f"/products/{row['domain__slug']}/{row['slug']}/"
-            graph.inputs.append(LineageInput(edge_id=edge_id, label=row["name"], url=url))
+            graph.inputs.append(LineageInput(edge_id=edge_id, label=row["name"], url=_row_url(row)))
         else:
             graph.inputs.append(LineageInput(edge_id=edge_id, label="A product you cannot see", hidden=True))
     graph.inputs.sort(key=lambda item: (item.hidden, item.label.lower(), item.edge_id))

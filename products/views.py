@@ -113,7 +113,8 @@ def product_panel(request, domain: str, slug: str, panel: str):
     if request.htmx:  # an empty answer removes the placeholder: this user has nothing to see in the panel
         response = HttpResponse(body)
     else:
-        context = {"product": product, "panel": panel, "panel_body": body}  # a SafeString, rendered above
+        # A SafeString, rendered above; blank when this user has nothing to see in the panel.
+        context = {"product": product, "panel": panel, "panel_body": body if body.strip() else ""}
         response = render(request, "products/product_panel.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -279,7 +279,8 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
         }
 
         seen: set[tuple] = set()
-        new_rows: list[dict] = []  # rows of Violation, ProductCompliance and ComplianceSnapshot (portal.bulk)
+        # Rows to write (dicts for portal.bulk): violations opened, compliance scores, score snapshots.
+        new_rows: list[dict] = []
         compliance_rows: list[dict] = []
         snapshots: list[dict] = []
         badge_codes = {code for code, action in actions.items() if action == StandardEnforcement.AutoAction.BADGE}
