@@ -56,9 +56,10 @@
   });
   window.addEventListener("popstate", function () { fromAddress(true); });
   window.addEventListener("hashchange", function () { fromAddress(true); });
-  // A panel that has just arrived: hide it unless its tab is open, and scroll once to a fragment inside it.
+  // A panel that has just arrived: hide it unless its tab is open (at once, on the swap, so it never shows under
+  // another tab), and scroll once to a fragment inside it.
   var fragmentFound = false;
-  document.body.addEventListener("htmx:afterSettle", function () {
+  document.body.addEventListener("htmx:afterSwap", function () {
     var id = decodeURIComponent(window.location.hash.slice(1));
     var arrived = !fragmentFound && id && document.getElementById(id);
     if (arrived) { fragmentFound = true; }
