@@ -59,14 +59,18 @@ def _fast_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
-    """Tasks run inline in tests unless a test starts a real worker (see ``tests/celery_worker.py``)."""
+    """Tasks run inline in tests unless a test starts a real worker (see ``tests/celery_worker.py``). A broker
+    failure an earlier test provoked leaves the publisher resting for a few seconds; no test inherits that rest."""
+    from portal import services as portal_services
     from portal.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+    portal_services.broker_rest_reset()
     yield
     app.conf.task_always_eager = previous
+    portal_services.broker_rest_reset()
 
 
 @pytest.fixture

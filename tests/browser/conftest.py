@@ -34,9 +34,13 @@ def chromium():
 def page_for(chromium, live_server):
     """``page_for(user)``: a fresh browser page logged in through the real login form as ``user``."""
     contexts = []
+    in_flight = set()  # requests the pages sent that have no answer yet
 
     def open_page(user, password):
         context = chromium.new_context(base_url=live_server.url)
+        context.on("request", lambda request: in_flight.add(request))
+        context.on("requestfinished", lambda request: in_flight.discard(request))
+        context.on("requestfailed", lambda request: in_flight.discard(request))
         contexts.append(context)
         page = context.new_page()
         page.goto("/accounts/login/")
@@ -47,6 +51,14 @@ def page_for(chromium, live_server):
         return page
 
     yield open_page
+    # A page may still be loading (a panel over htmx, the favicon) when the test's last assertion passes. Closing
+    # the browser does not stop the live server's thread serving it, and that request would race the database
+    # flush that ends the test: wait until every request the pages made has its answer.
+    pages = [page for context in contexts for page in context.pages]
+    for _ in range(100):  # at most 5 s
+        if not in_flight or not pages:
+            break
+        pages[0].wait_for_timeout(50)  # lets Playwright deliver the responses' events
     for context in contexts:
         context.close()
 
