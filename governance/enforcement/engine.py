@@ -284,15 +284,28 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
         compliance_rows: list[dict] = []
         snapshots: list[dict] = []
         badge_codes = {code for code, action in actions.items() if action == StandardEnforcement.AutoAction.BADGE}
+        deprecate_codes = {
+            code for code, action in actions.items() if action == StandardEnforcement.AutoAction.DEPRECATE
+        }
         for product in products:
             failures = evaluate(product.facts, rules)
             product_waived = waived.get(product.pk, set())
+            published = product.status == ProductStatus.PUBLISHED
             non_compliant = False
             for failure in failures:
                 key = (product.pk, failure.rule.key, failure.message_key)
                 seen.add(key)
                 if key not in open_by_key:
                     rule = failure.rule
+                    # A blocker whose grace is over already is told of as it opens; one whose standard deprecates
+                    # the product goes through ``_notify_and_act`` with its stored row, which the audit names.
+                    grace_over = (
+                        published
+                        and rule.severity == Severity.BLOCKER
+                        and (rule.grace_ends or today) <= today
+                        and rule.key not in product_waived
+                        and rule.key not in deprecate_codes
+                    )
                     new_rows.append(
                         {
                             "product_id": product.pk,
@@ -305,12 +318,13 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                             "last_seen_at": now,
                             "grace_ends": rule.grace_ends or today,
                             "opened_by_run_id": run_id,
-                            "notified_open": product.status == ProductStatus.PUBLISHED,
+                            "notified_open": published,
+                            "notified_grace": grace_over,
                         }
                     )
                 rule = failure.rule
                 if (
-                    product.status == ProductStatus.PUBLISHED
+                    published
                     and rule.key in badge_codes
                     and rule.severity == Severity.BLOCKER
                     and (rule.grace_ends or today) <= today
@@ -375,8 +389,9 @@ def _product_url(product) -> str:
 
 
 def _notify_opened(products, rows: list[dict]) -> None:
-    """The owning team hears of each violation opened on a published product, written with the violations (which
-    are stored already marked as notified): one query for the members and one insert."""
+    """The owning team hears of each violation opened on a published product, and of a blocker opened past its
+    grace period, written with the violations (which are stored already marked as notified): one query for the
+    members and one insert."""
     if not rows:
         return
     by_pk = {product.pk: product for product in products}
@@ -405,8 +420,24 @@ def _notify_opened(products, rows: list[dict]) -> None:
             )
             for user_id in recipients
         ]
+        if row["notified_grace"]:
+            notifications += [
+                _grace_notification(user_id, product, row["rule_key"], row["message"], urls[product.pk], key)
+                for user_id in recipients
+            ]
     if notifications:
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+
+
+def _grace_notification(user_id, product, rule_key: str, message: str, url: str, key) -> Notification:
+    return Notification(
+        recipient_id=user_id,
+        kind="governance.violation_grace_over",
+        title=f"{product.name}: {rule_key} grace period is over"[:200],
+        body=f"{message}. This blocker now counts against the product.",
+        url=url,
+        dedupe_key=f"violation-{key}-grace",
+    )
 
 
 def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
@@ -455,14 +486,7 @@ def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
         if passed_grace:
             grace_ids.append(violation.pk)
             notifications += [
-                Notification(
-                    recipient_id=user_id,
-                    kind="governance.violation_grace_over",
-                    title=f"{product.name}: {violation.rule_key} grace period is over"[:200],
-                    body=f"{violation.message}. This blocker now counts against the product.",
-                    url=url,
-                    dedupe_key=f"violation-{violation.pk}-grace",
-                )
+                _grace_notification(user_id, product, violation.rule_key, violation.message, url, violation.pk)
                 for user_id in recipients
             ]
             if actions.get(violation.rule_key) == StandardEnforcement.AutoAction.DEPRECATE:

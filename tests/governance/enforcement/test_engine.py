@@ -473,6 +473,27 @@ def test_owners_hear_once_when_a_blocker_passes_its_grace_period(team, owner):
     assert Notification.objects.filter(kind="governance.violation_grace_over", recipient=owner).count() == 1
 
 
+def test_a_blocker_opened_past_its_grace_is_told_of_once_as_it_opens(team, owner):
+    product, standard = _published_breaking_std(team, owner, grace_days=0)
+    with CaptureQueriesContext(connection) as first:
+        products_evaluate([product.pk])
+    violation = Violation.objects.get(product=product, rule_key=standard.code)
+    assert violation.notified_open is True and violation.notified_grace is True
+    # Stored already marked: no UPDATE of the row just inserted.
+    assert not [q["sql"] for q in first.captured_queries if q["sql"].startswith('UPDATE "governance_violation"')]
+    products_evaluate([product.pk])
+    grace = Notification.objects.filter(kind="governance.violation_grace_over", recipient=owner)
+    assert grace.count() == 1 and standard.code in grace.get().title
+
+
+def test_a_waived_blocker_opened_past_its_grace_is_not_told_of(team, owner):
+    product, standard = _published_breaking_std(team, owner, grace_days=0)
+    factories.WaiverFactory(product=product, standard_code=standard.code, status="approved", requested_by=owner)
+    products_evaluate([product.pk])
+    assert Violation.objects.get(product=product, rule_key=standard.code).notified_grace is False
+    assert not Notification.objects.filter(kind="governance.violation_grace_over").exists()
+
+
 def test_auto_action_badge_after_grace_and_none_while_waived(team, owner, admin_user):
     product, standard = _published_breaking_std(team, owner, grace_days=0)
     services.standard_auto_action_set(actor=admin_user, code=standard.code, auto_action="non_compliant_badge")
