@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from portal.errors import DomainError
-from portal.patterns import PatternError, pattern_compile
+from portal.patterns import PatternError, pattern_compile, pattern_matcher
 
 logger = logging.getLogger(__name__)
 
@@ -203,20 +203,16 @@ def _fmt(value) -> str:
 
 
 def _naming(rule: dict, facts: ProductFacts, code: str) -> list[str]:
-    pattern = pattern_compile(rule["pattern"], key="rule.pattern")
+    found_in = pattern_matcher(rule["pattern"], key="rule.pattern")
     expected = f"must match {rule['pattern']}"
     if rule["target"] == "slug":
-        return (
-            [] if pattern.search(facts.slug) else [f"slug `{facts.slug}` breaks {code} naming convention: {expected}"]
-        )
+        return [] if found_in(facts.slug) else [f"slug `{facts.slug}` breaks {code} naming convention: {expected}"]
     if rule["target"] == "name":
-        return (
-            [] if pattern.search(facts.name) else [f"name `{facts.name}` breaks {code} naming convention: {expected}"]
-        )
+        return [] if found_in(facts.name) else [f"name `{facts.name}` breaks {code} naming convention: {expected}"]
     return [
         f"field `{item.name}` breaks {code} naming convention: {expected}"
         for item in facts.fields
-        if not pattern.search(item.name)
+        if not found_in(item.name)
     ]
 
 
@@ -230,11 +226,11 @@ def _quality(rule: dict, facts: ProductFacts, code: str) -> list[str]:
 
 
 def _classification(rule: dict, facts: ProductFacts, code: str) -> list[str]:
-    pattern = pattern_compile(rule["field_pattern"], key="rule.field_pattern", ignore_case=True)
+    found_in = pattern_matcher(rule["field_pattern"], key="rule.field_pattern", ignore_case=True)
     wanted = rule["classification"]
     messages = []
     for item in facts.fields:
-        if pattern.search(item.name) and item.classification != wanted:
+        if found_in(item.name) and item.classification != wanted:
             actual = item.classification or "unclassified"
             messages.append(
                 f"field `{item.name}` must be classified {wanted} by {code} "

@@ -19,7 +19,7 @@ from governance.enforcement.tasks import enforcement_chunk
 from governance.models import Proposal
 from governance.rules import ProductFacts, rule_evaluate, rule_validate
 from portal.errors import DomainError
-from portal.patterns import pattern_compile
+from portal.patterns import PatternError, pattern_compile, pattern_matcher
 from products.models import DataProduct
 from tests import factories
 from tests.governance.conftest import STANDARD
@@ -90,6 +90,19 @@ def test_the_helper_answers_catastrophic_patterns_in_linear_time():
         )
     assert pattern_compile("EMAIL", key="k", ignore_case=True).search("customer_email")
     assert not pattern_compile("EMAIL", key="k").search("customer_email")
+
+
+def test_a_matcher_answers_as_the_compiled_pattern_and_refuses_what_it_refuses():
+    found_in = pattern_matcher("EMAIL", key="k", ignore_case=True)
+    names = ["customer_email", "email", "id", "EMAIL_HASH", "phone", "customer_email"]
+    assert [found_in(name) for name in names] == [
+        bool(pattern_compile("EMAIL", key="k", ignore_case=True).search(name)) for name in names
+    ]
+    assert not pattern_matcher("EMAIL", key="k")("customer_email")
+    assert _timed(lambda: pattern_matcher(EVIL, key="rule.pattern")(NAME)) is False
+    with pytest.raises(PatternError) as refused:
+        pattern_matcher(r"^(a)\1$", key="rule.pattern", field="pattern")
+    assert refused.value.field == "pattern" and "backreferences are not supported" in refused.value.message
 
 
 def test_the_rule_engine_answers_in_linear_time():
