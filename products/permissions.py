@@ -4,7 +4,10 @@ Pages, API views, admin actions, Celery tasks and the MCP server call these func
 permissions are django-guardian's, granted to the owning team's auth group; guardian calls live in this module only.
 """
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.signals import post_migrate
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -23,19 +26,59 @@ forget_on_delete_of(DataProductGroupObjectPermission, DataProductUserObjectPermi
 PRODUCT_EDIT_PERMS = ("change_dataproduct", "publish_dataproduct")
 
 
+# Permission rows by codename, read once per process: every visibility filter names them, and a literal id keeps
+# the auth_permission join out of the query (planning the joins cost more than running the query). A migration or
+# a test database flush may number them anew, so ``post_migrate`` forgets them, as Django forgets content types.
+_permission_ids: dict[str, int] = {}
+
+
+def _permission_id(codename: str) -> int | None:
+    if codename not in _permission_ids:
+        found = (
+            Permission.objects.filter(content_type__app_label=DataProduct._meta.app_label, codename=codename)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            return None  # nobody holds a permission that does not exist (yet): nothing is remembered
+        _permission_ids[codename] = found
+    return _permission_ids[codename]
+
+
+def _permission_ids_forget(**kwargs) -> None:
+    _permission_ids.clear()
+
+
+post_migrate.connect(_permission_ids_forget, dispatch_uid="products.permissions.forget_permission_ids")
+
+
+def _user_groups(user):
+    return get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
+
+
+def _team_grants(user, codename: str):
+    """Object permissions ``codename`` held through ``user``'s teams (their auth groups)."""
+    return DataProductGroupObjectPermission.objects.filter(
+        group_id__in=_user_groups(user), permission_id=_permission_id(codename)
+    )
+
+
+def _own_grants(user, codename: str):
+    """Object permissions ``codename`` granted to ``user`` personally."""
+    return DataProductUserObjectPermission.objects.filter(user_id=user.pk, permission_id=_permission_id(codename))
+
+
 def product_visibility_q(user) -> Q:
     """Which products ``user`` may see: everything but drafts, plus the drafts their team may edit."""
     if not is_signed_in(user):
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
-    via_group = DataProductGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename="change_dataproduct"
-    ).values("content_object_id")
-    via_user = DataProductUserObjectPermission.objects.filter(
-        user=user, permission__codename="change_dataproduct"
-    ).values("content_object_id")
-    return ~Q(status=DataProduct.Status.DRAFT) | Q(pk__in=via_group) | Q(pk__in=via_user)
+    return (
+        ~Q(status=DataProduct.Status.DRAFT)
+        | Q(pk__in=_team_grants(user, "change_dataproduct").values("content_object_id"))
+        | Q(pk__in=_own_grants(user, "change_dataproduct").values("content_object_id"))
+    )
 
 
 def product_editable_q(user) -> Q:
@@ -43,10 +86,7 @@ def product_editable_q(user) -> Q:
         return Q(pk__in=[])
     if user.is_superuser:
         return Q()
-    via_group = DataProductGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename="change_dataproduct"
-    ).values("content_object_id")
-    return Q(pk__in=via_group)
+    return Q(pk__in=_team_grants(user, "change_dataproduct").values("content_object_id"))
 
 
 def _product_perms(user, product: DataProduct) -> frozenset[str]:
@@ -65,13 +105,9 @@ def product_perms_annotations(user) -> dict:
         return {}  # (guardian answers nothing for an inactive user: nothing to read)
     annotations = {}
     for perm in PRODUCT_EDIT_PERMS:
-        via_group = DataProductGroupObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), permission__codename=perm, group__user=user
+        annotations[f"_holds_{perm}"] = Exists(_team_grants(user, perm).filter(content_object=OuterRef("pk"))) | Exists(
+            _own_grants(user, perm).filter(content_object=OuterRef("pk"))
         )
-        via_user = DataProductUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), permission__codename=perm, user=user
-        )
-        annotations[f"_holds_{perm}"] = Exists(via_group) | Exists(via_user)
     annotations["_owner_team_role"] = Subquery(
         Membership.objects.filter(user=user, team_id=OuterRef("owner_team_id")).order_by("pk").values("role")[:1]
     )
