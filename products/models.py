@@ -315,6 +315,10 @@ class OutputPort(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["product", "name"], name="port_name_unique_in_product")]
+        indexes = [
+            # The few ports being superseded, which every consumer's product page looks for among its inputs.
+            models.Index(fields=["product"], condition=Q(sunset_at__isnull=False), name="port_sunset_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product} / {self.name}"
