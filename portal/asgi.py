@@ -15,9 +15,10 @@ from portal.mcp.http import mcp_asgi_app  # noqa: E402 - needs Django set up fir
 
 mcp_application = mcp_asgi_app()
 
-from portal.startup import startup_objects_freeze  # noqa: E402
+from portal.startup import full_collections_between_requests, startup_objects_freeze  # noqa: E402
 
 startup_objects_freeze()
+full_collections_between_requests()
 
 
 async def application(scope, receive, send):
