@@ -7,7 +7,6 @@ permissions are django-guardian's, granted to the owning team's auth group; guar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.signals import post_migrate
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -27,29 +26,32 @@ PRODUCT_EDIT_PERMS = ("change_dataproduct", "publish_dataproduct")
 
 
 # Permission rows by codename, read once per process: every visibility filter names them, and a literal id keeps
-# the auth_permission join out of the query (planning the joins cost more than running the query). A migration or
-# a test database flush may number them anew, so ``post_migrate`` forgets them, as Django forgets content types.
+# the auth_permission join out of the query (planning the joins cost more than running the query). Only a migration
+# or a test database flush numbers them anew: ``post_migrate`` reads them again in the process that ran it, and web
+# and worker processes start afresh after a deploy's migrations, as they must for Django's own content type cache.
 _permission_ids: dict[str, int] = {}
 
 
-def _permission_id(codename: str) -> int | None:
-    if codename not in _permission_ids:
-        found = (
-            Permission.objects.filter(content_type__app_label=DataProduct._meta.app_label, codename=codename)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found is None:
-            return None  # nobody holds a permission that does not exist (yet): nothing is remembered
-        _permission_ids[codename] = found
-    return _permission_ids[codename]
-
-
-def _permission_ids_forget(**kwargs) -> None:
+def _permission_ids_load() -> None:
+    """Every product permission's id, in one query."""
     _permission_ids.clear()
+    _permission_ids.update(
+        Permission.objects.filter(content_type__app_label=DataProduct._meta.app_label).values_list("codename", "pk")
+    )
 
 
-post_migrate.connect(_permission_ids_forget, dispatch_uid="products.permissions.forget_permission_ids")
+def _permission_id(codename: str) -> int | None:
+    """None for a permission that does not exist (yet): nobody holds it."""
+    if codename not in _permission_ids:
+        _permission_ids_load()
+    return _permission_ids.get(codename)
+
+
+def permission_ids_reload(sender, **kwargs) -> None:
+    """``post_migrate``, connected by the app after auth's ``create_permissions``: once this app's permissions are
+    (re)created, their ids are read again."""
+    if sender.label == DataProduct._meta.app_label:
+        _permission_ids_load()
 
 
 def _user_groups(user):

@@ -73,6 +73,16 @@ def _eager_celery():
     portal_services.broker_rest_reset()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _permission_ids_read(django_db_setup, django_db_blocker):
+    """A reused test database runs no migration, so nothing has read the product permissions' ids yet: read them
+    now, as ``post_migrate`` would have, so no test's query count depends on being the first to use them."""
+    from products.permissions import _permission_ids_load
+
+    with django_db_blocker.unblock():
+        _permission_ids_load()
+
+
 @pytest.fixture
 def team(db):
     return factories.TeamFactory(slug="customer-data", name="Customer Data", domain__slug="crm", domain__name="CRM")
