@@ -3,11 +3,11 @@
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from portal.request_cache import memo
 from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Team
-from products.permissions import product_perms_annotations, product_perms_remember
+from products.permissions import can_view_product, product_perms_annotations, product_perms_remember
 
 
 def product_list(*, user, filters: dict | None = None):
@@ -30,13 +30,16 @@ def product_get(*, user, domain_slug: str, slug: str) -> DataProduct:
     """The visible product at this address, or ``DataProduct.DoesNotExist`` (which pages turn into a 404). The
     user's permissions on it come with the row, and hold for the rest of the request."""
     product = (
-        DataProduct.objects.visible_to(user)
-        .select_related("domain", "owner_team", "accountable")
-        .prefetch_related("tags")
+        DataProduct.objects.select_related("domain", "owner_team", "accountable")
         .annotate(**product_perms_annotations(user))
         .get(domain__slug=domain_slug, slug=slug)
     )
     product_perms_remember(user, product)
+    # One row by its address: whether the user sees it is ``can_view_product`` on the permissions read with it (the
+    # rule ``product_visibility_q`` applies to lists), and a product they may not see answers as a missing one does.
+    if not can_view_product(user, product):
+        raise DataProduct.DoesNotExist
+    prefetch_related_objects([product], "tags")
     return product
 
 
@@ -72,6 +75,7 @@ class LineageNode:
     external: bool = False
     urn: str = ""
     sunset_at: object = None
+    product_id: int | None = None  # None for an external source
 
 
 @dataclass
@@ -185,6 +189,7 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
                 status=row["status"],
                 urn=row["urn"],
                 sunset_at=row["sunset_at"],
+                product_id=pk,
             )
         return key
 
@@ -272,13 +277,14 @@ def inputs_ending_in(graph: LineageGraph) -> list[LineageNode]:
     )
 
 
-def input_ports_ending(*, user, product: DataProduct) -> list[OutputPort]:
-    """The ports of products this one reads from that are superseded (deprecated until a sunset) or retired."""
+def input_ports_ending_in(graph: LineageGraph) -> list[OutputPort]:
+    """The ports being superseded (deprecated until a sunset) or retired of the visible products one hop upstream in
+    ``graph``: none to look for, and no query, when the product reads from none."""
+    upstream = [node.product_id for node in graph.nodes if node.level == -1 and node.product_id is not None]
+    if not upstream:
+        return []
     return list(
-        OutputPort.objects.filter(
-            product__in=DataProduct.objects.visible_to(user).filter(outputs__product=product),
-            sunset_at__isnull=False,
-        )
+        OutputPort.objects.filter(product_id__in=upstream, sunset_at__isnull=False)
         .select_related("product__domain", "successor")
         .order_by("product__name", "name", "pk")
     )

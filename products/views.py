@@ -86,7 +86,7 @@ def product_detail(request, domain: str, slug: str):
         "my_subscription": next((sub for sub in consumers if sub.user_id == request.user.pk), None),
         "lineage_form": LineageForm(user=request.user, product=product) if can_edit else None,  # no option list
         "ending_inputs": selectors.inputs_ending_in(graph),
-        "ending_input_ports": selectors.input_ports_ending(user=request.user, product=product),
+        "ending_input_ports": selectors.input_ports_ending_in(graph),
     }
     return render(request, "products/dataproduct_detail.html", context)
 
