@@ -70,17 +70,25 @@ def _own_grants(user, codename: str):
     return DataProductUserObjectPermission.objects.filter(user_id=user.pk, permission_id=_permission_id(codename))
 
 
-def product_visibility_q(user) -> Q:
-    """Which products ``user`` may see: everything but drafts, plus the drafts their team may edit."""
+def product_visibility_q(user, *, among=None) -> Q:
+    """Which products ``user`` may see: everything but drafts, plus the drafts their team may edit.
+
+    ``among`` (a handful of product ids, such as a product's lineage neighbours) keeps the answer to those and reads
+    only their grants, where a list reads all of the team's grants once, which for a team owning thousands of
+    products costs milliseconds."""
     if not is_signed_in(user):
         return Q(pk__in=[])
     if user.is_superuser:
-        return Q()
-    return (
+        return Q() if among is None else Q(pk__in=among)
+    team, own = _team_grants(user, "change_dataproduct"), _own_grants(user, "change_dataproduct")
+    if among is not None:
+        team, own = team.filter(content_object_id__in=among), own.filter(content_object_id__in=among)
+    visible = (
         ~Q(status=DataProduct.Status.DRAFT)
-        | Q(pk__in=_team_grants(user, "change_dataproduct").values("content_object_id"))
-        | Q(pk__in=_own_grants(user, "change_dataproduct").values("content_object_id"))
+        | Q(pk__in=team.values("content_object_id"))
+        | Q(pk__in=own.values("content_object_id"))
     )
+    return visible if among is None else Q(pk__in=among) & visible
 
 
 def product_editable_q(user) -> Q:

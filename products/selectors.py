@@ -159,9 +159,9 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
     if other_ids:
         visible_rows = {
             row["pk"]: row
-            for row in DataProduct.objects.visible_to(user)
-            .filter(pk__in=other_ids)
-            .values("pk", "name", "slug", "domain__slug", "status", "urn", "sunset_at")
+            for row in DataProduct.objects.visible_to(user, among=sorted(other_ids)).values(
+                "pk", "name", "slug", "domain__slug", "status", "urn", "sunset_at"
+            )
         }
     visible_rows[product.pk] = {
         "pk": product.pk,

@@ -186,3 +186,18 @@ def test_visibility_reads_permissions_by_id_and_reads_them_again_after_a_migrati
     )
     assert permissions._permission_ids == in_table
     assert DataProduct.objects.visible_to(member).filter(pk=draft.pk).exists()
+
+
+def test_visibility_among_a_few_ids_is_the_list_rule_kept_to_them(
+    member, analyst, other_owner, admin_user, product, draft
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    elsewhere = factories.DataProductFactory(status=DataProduct.Status.PUBLISHED)
+    among = [draft.pk, product.pk]
+    for user in (member, analyst, other_owner, admin_user, AnonymousUser()):
+        listed = set(DataProduct.objects.visible_to(user).filter(pk__in=among).values_list("pk", flat=True))
+        assert set(DataProduct.objects.visible_to(user, among=among).values_list("pk", flat=True)) == listed
+        assert elsewhere.pk not in set(DataProduct.objects.visible_to(user, among=among).values_list("pk", flat=True))
+    assert set(DataProduct.objects.visible_to(member, among=among).values_list("pk", flat=True)) == set(among)
+    assert set(DataProduct.objects.visible_to(analyst, among=among).values_list("pk", flat=True)) == {product.pk}
