@@ -236,5 +236,5 @@ def generate_mesh(
         if len(ids) >= next_analyze:
             analyze()
             next_analyze = 2 * len(ids)
-    analyze()
+    analyze(vacuum=True)
     return ids

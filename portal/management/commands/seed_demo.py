@@ -27,7 +27,8 @@ class Command(BaseCommand):
             users = seed_users()
             for module_name in DEMO_SEEDERS:
                 importlib.import_module(module_name).seed(users)
-        analyze()  # fresh statistics: the planner would otherwise take every freshly seeded table for one row
+        # Fresh statistics: the planner would otherwise take every freshly seeded table for one row.
+        analyze(vacuum=True)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is in place. Log in as any of these (password: {DEMO_PASSWORD}):")
         )

@@ -141,5 +141,5 @@ class Command(BaseCommand):
         domain, _ = Domain.objects.get_or_create(slug="bench", defaults={"name": "Benchmark"})
         owner_team = Team.objects.filter(slug=team).first() or Team.objects.create(slug=team, name=team, domain=domain)
         ids = generate_products(owner_team, count, fields_per_product=fields, prefix=prefix)
-        analyze()  # fresh statistics, as autovacuum would gather after a bulk load
+        analyze(vacuum=True)  # fresh statistics, as autovacuum would gather after a bulk load
         self.stdout.write(self.style.SUCCESS(f"{len(ids)} products generated for team {owner_team.slug}."))
