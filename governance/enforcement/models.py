@@ -97,7 +97,11 @@ class Violation(models.Model):
     At most one open violation exists per (product, rule_key, message_key): a rerun refreshes ``last_seen_at``
     instead of adding a row, and a passing product closes it (``resolved_at``)."""
 
-    product = models.ForeignKey("products.DataProduct", on_delete=models.CASCADE, related_name="violations")
+    # No index of its own: ``violation_product_open_idx`` (product, resolved_at) serves the product's look-ups and
+    # cascades, and every violation an enforcement run opens would otherwise maintain one more index.
+    product = models.ForeignKey(
+        "products.DataProduct", on_delete=models.CASCADE, related_name="violations", db_index=False
+    )
     standard = models.ForeignKey(Standard, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rule_key = models.CharField(max_length=40)
     message_key = models.CharField(max_length=40)
