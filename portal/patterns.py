@@ -60,7 +60,8 @@ def pattern_compile(text, *, key: str, field: str = "rule", ignore_case: bool = 
         ) from None
 
 
-@lru_cache(maxsize=512)
+# Only the standards in force are run over a catalog, a handful of patterns: this bounds what is remembered.
+@lru_cache(maxsize=64)
 def _remembering_search(text: str, ignore_case: bool):
     program = _compiled(text, ignore_case)
 

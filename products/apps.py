@@ -19,13 +19,7 @@ class ProductsConfig(AppConfig):
             import_module(f"{package}.models")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from products import signals  # noqa: F401
-        from products.permissions import permission_ids_reload
-
-        # Connected after auth's ``create_permissions`` (its app is set up first), so it reads the ids it just made.
-        post_migrate.connect(permission_ids_reload, dispatch_uid="products.permission_ids_reload")
         from products.contracts import receivers  # noqa: F401
         from products.quality.api import schema  # noqa: F401 - registers the ingest tokens' OpenAPI extension
 
@@ -35,3 +29,10 @@ class ProductsConfig(AppConfig):
 
         for package in self.packages:
             import_module(f"{package}.admin")
+
+        from django.db.models.signals import post_migrate
+
+        from products.permissions import permission_ids_reload
+
+        # Connected after auth's ``create_permissions`` (its app is set up first), so it reads the ids it just made.
+        post_migrate.connect(permission_ids_reload, dispatch_uid="products.permission_ids_reload")

@@ -267,20 +267,24 @@ def home_summary(*, user) -> dict:
     }
 
 
+def _direct_inputs(graph: LineageGraph) -> list[LineageNode]:
+    """The visible products one hop upstream in ``graph`` (external sources left out)."""
+    return [node for node in graph.nodes if node.level == -1 and node.product_id is not None]
+
+
 def inputs_ending_in(graph: LineageGraph) -> list[LineageNode]:
     """The visible products one hop upstream in ``graph`` that are deprecated (with their sunset) or retired: what
     ``inputs_ending`` answers, without a query of its own."""
     ending = {DataProduct.Status.DEPRECATED, DataProduct.Status.RETIRED}
     return sorted(
-        (node for node in graph.nodes if node.level == -1 and not node.external and node.status in ending),
-        key=lambda node: (node.label, node.key),
+        (node for node in _direct_inputs(graph) if node.status in ending), key=lambda node: (node.label, node.key)
     )
 
 
 def input_ports_ending_in(graph: LineageGraph) -> list[OutputPort]:
     """The ports being superseded (deprecated until a sunset) or retired of the visible products one hop upstream in
     ``graph``: none to look for, and no query, when the product reads from none."""
-    upstream = [node.product_id for node in graph.nodes if node.level == -1 and node.product_id is not None]
+    upstream = [node.product_id for node in _direct_inputs(graph)]
     if not upstream:
         return []
     return list(

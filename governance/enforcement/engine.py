@@ -293,19 +293,17 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
             published = product.status == ProductStatus.PUBLISHED
             non_compliant = False
             for failure in failures:
-                key = (product.pk, failure.rule.key, failure.message_key)
+                rule = failure.rule
+                key = (product.pk, rule.key, failure.message_key)
                 seen.add(key)
+                # A blocker of a published product, not waived, whose grace is over: it counts against the product.
+                past_grace = (
+                    published
+                    and rule.severity == Severity.BLOCKER
+                    and (rule.grace_ends or today) <= today
+                    and rule.key not in product_waived
+                )
                 if key not in open_by_key:
-                    rule = failure.rule
-                    # A blocker whose grace is over already is told of as it opens; one whose standard deprecates
-                    # the product goes through ``_notify_and_act`` with its stored row, which the audit names.
-                    grace_over = (
-                        published
-                        and rule.severity == Severity.BLOCKER
-                        and (rule.grace_ends or today) <= today
-                        and rule.key not in product_waived
-                        and rule.key not in deprecate_codes
-                    )
                     new_rows.append(
                         {
                             "product_id": product.pk,
@@ -319,17 +317,12 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                             "grace_ends": rule.grace_ends or today,
                             "opened_by_run_id": run_id,
                             "notified_open": published,
-                            "notified_grace": grace_over,
+                            # Told of as it opens, unless its standard deprecates the product: that goes through
+                            # ``_notify_and_act`` with the stored row, which the audit names.
+                            "notified_grace": past_grace and rule.key not in deprecate_codes,
                         }
                     )
-                rule = failure.rule
-                if (
-                    published
-                    and rule.key in badge_codes
-                    and rule.severity == Severity.BLOCKER
-                    and (rule.grace_ends or today) <= today
-                    and rule.key not in product_waived
-                ):
+                if past_grace and rule.key in badge_codes:
                     non_compliant = True
             value = score(rules, failures)
             blockers = {f.rule.key for f in failures if f.rule.severity == Severity.BLOCKER}
