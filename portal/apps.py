@@ -6,6 +6,10 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        from portal.lookups import lookups_register
+
+        lookups_register()
+
         # Text columns in every API take JSON strings only: DRF would otherwise store 0 or true as "0"/"True".
         from django.db import models
         from rest_framework import serializers
