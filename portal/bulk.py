@@ -1,12 +1,13 @@
 """Many rows in one statement, for the jobs that write thousands at a time (enforcement's violations, scores and
 snapshots).
 
-On PostgreSQL each column travels as one array and ``unnest`` turns them back into rows: the driver adapts a
-handful of lists where Django's ``bulk_create`` prepares every value of every row through its field, which is
-most of a chunk's time. Elsewhere (SQLite) it is ``bulk_create``. Either way a conflict is skipped or, with
-``update_fields``, updated; the rows are given as dicts of attribute name (``product_id``) to value, all with the
+On PostgreSQL the rows travel as one JSON document that ``json_to_recordset`` turns back into rows, where Django's
+``bulk_create`` prepares every value of every row through its field, which is most of a chunk's time. Elsewhere
+(SQLite) it is ``bulk_create``. Either way a conflict is skipped or, with ``update_fields``, updated; the rows are given as dicts of attribute name (``product_id``) to value, all with the
 same keys, and a field left out takes its default.
 """
+
+import json
 
 from django.db import connection, models
 
@@ -33,14 +34,24 @@ def bulk_insert(
             model.objects.bulk_create(objects, ignore_conflicts=True)
         return
     quote = connection.ops.quote_name
-    arrays = []
-    for field in fields:
-        if field.attname in rows[0]:
-            arrays.append([row[field.attname] for row in rows])
-        else:  # the field's default, as Django would fill it ("" for a blank text field without one)
-            arrays.append([field.get_default()] * len(rows))
+    # The columns that vary travel as one JSON document that json_to_recordset() turns back into rows (encoding
+    # JSON is C; the driver adapts an array element by element in Python). A column whose rows all hold one value
+    # (a run's timestamp, a default) travels once, as that value; the document carries one column at least.
+    firsts = {field: rows[0][field.attname] if field.attname in rows[0] else field.get_default() for field in fields}
+    varying = [
+        field
+        for field in fields
+        if field.attname in rows[0] and any(row[field.attname] != firsts[field] for row in rows)
+    ] or [fields[0]]
+    values = [firsts[field] for field in fields if field not in varying]
+    selected = ", ".join(
+        f"u.{quote(field.column)}" if field in varying else f"%s::{field.db_type(connection)}" for field in fields
+    )
+    document = json.dumps(
+        [{field.column: row.get(field.attname, firsts[field]) for field in varying} for row in rows], default=str
+    )
+    definition = ", ".join(f"{quote(field.column)} {field.db_type(connection)}" for field in varying)
     names = ", ".join(quote(field.column) for field in fields)
-    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     if update_fields:
         by_name = {field.name: field for field in fields} | {field.attname: field for field in fields}
         target = ", ".join(quote(by_name[name].column) for name in unique_fields)
@@ -50,6 +61,9 @@ def bulk_insert(
         conflict = f"ON CONFLICT ({target}) DO UPDATE SET {updates}"
     else:
         conflict = "ON CONFLICT DO NOTHING"
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT * FROM unnest({casts}) {conflict}"  # noqa: S608 - names from the model, values bound
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608 - names from the model, values bound
+        f"SELECT {selected} FROM json_to_recordset(%s::json) AS u({definition}) {conflict}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
+        cursor.execute(sql, [*values, document])  # the SELECT list's values, then the rows

@@ -67,3 +67,23 @@ def test_nothing_to_write_costs_no_query():
     with CaptureQueriesContext(connection) as queries:
         bulk_insert(Violation, [])
     assert not queries
+
+
+def test_text_of_every_kind_and_one_value_for_all_rows_arrive_as_written(product):
+    texts = ['"quoted" \\ back\\slash', "line\nbreak\ttab", "ünïcødé ✓ 漢字", "{braces}, [brackets]", "NULL", ""]
+    now = timezone.now()
+    rows = [_violation(product, f"key-{index}", text) | {"opened_at": now} for index, text in enumerate(texts)]
+    bulk_insert(Violation, rows)
+    stored = dict(Violation.objects.filter(product=product).values_list("message_key", "message"))
+    assert stored == {f"key-{index}": text for index, text in enumerate(texts)}
+    opened = set(Violation.objects.filter(product=product).values_list("opened_at", flat=True))
+    assert opened == {now}  # one timestamp for every row, sent once
+
+
+def test_rows_that_are_all_alike_but_their_key_still_arrive_one_each(product, team):
+    others = [factories.DataProductFactory(owner_team=team, slug=f"alike-{index}") for index in range(3)]
+    now = timezone.now()
+    rows = [{"product_id": other.pk, "score": Decimal("50.00"), "evaluated_at": now} for other in others]
+    bulk_insert(ProductCompliance, rows[:1])  # a single row: every column is one value
+    bulk_insert(ProductCompliance, rows, unique_fields=("product",), update_fields=("score",))
+    assert ProductCompliance.objects.filter(product__in=others, score=Decimal("50.00")).count() == 3
