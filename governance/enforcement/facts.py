@@ -49,16 +49,28 @@ def product_rows_load(product_ids) -> list[ProductRow]:
     ids = list(product_ids)
     if not ids:
         return []
+    # Ports first, then their fields by port id: one table each, read through its product or port index, where a
+    # join of the two is planned as a scan of every field in the catalog.
+    ports = sorted(
+        OutputPort.objects.filter(product_id__any_of=ids).values_list("product_id", "name", "pk"),
+        key=lambda port: (port[1], port[2]),
+    )
     port_counts: dict[int, int] = {}
-    for product_id in OutputPort.objects.filter(product_id__in=ids).values_list("product_id", flat=True):
+    for product_id, _name, _pk in ports:
         port_counts[product_id] = port_counts.get(product_id, 0) + 1
-    fields: dict[int, list[FieldFacts]] = {}
-    for product_id, port, name, classification in (
-        SchemaField.objects.filter(port__product_id__in=ids)
-        .order_by("port__name", "port_id", "position", "pk")
-        .values_list("port__product_id", "port__name", "name", "classification")
+    fields_of_port: dict[int, list[tuple[str, str]]] = {}
+    for port_id, name, classification in (
+        SchemaField.objects.filter(port_id__any_of=[pk for *_, pk in ports])
+        .order_by("port_id", "position", "pk")
+        .values_list("port_id", "name", "classification")
     ):
-        fields.setdefault(product_id, []).append(FieldFacts(name=name, classification=classification, port=port))
+        fields_of_port.setdefault(port_id, []).append((name, classification))
+    fields: dict[int, list[FieldFacts]] = {}
+    for product_id, port_name, port_id in ports:  # each product's fields port by port, ports by name
+        fields.setdefault(product_id, []).extend(
+            FieldFacts(name=name, classification=classification, port=port_name)
+            for name, classification in fields_of_port.get(port_id, ())
+        )
     rows = []
     for (
         pk,
@@ -75,7 +87,7 @@ def product_rows_load(product_ids) -> list[ProductRow]:
         completeness,
         availability,
         published_at,
-    ) in DataProduct.objects.filter(pk__in=ids).order_by("pk").values_list(*_PRODUCT_COLUMNS):
+    ) in DataProduct.objects.filter(pk__any_of=ids).order_by("pk").values_list(*_PRODUCT_COLUMNS):
         facts = ProductFacts(
             slug=slug,
             name=name,
