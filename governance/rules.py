@@ -72,9 +72,10 @@ class ProductFacts:
 
     @property
     def has_sla(self) -> bool:
-        return any(
-            value is not None
-            for value in (self.freshness_minutes, self.completeness_percent, self.availability_percent)
+        return (
+            self.freshness_minutes is not None
+            or self.completeness_percent is not None
+            or self.availability_percent is not None
         )
 
 
@@ -261,20 +262,26 @@ def _sla(rule: dict, facts: ProductFacts, code: str) -> list[str]:
     return messages
 
 
+_METADATA_PRESENT: dict[str, Callable[[ProductFacts], bool]] = {
+    "owner": lambda facts: facts.has_owner,
+    "description": lambda facts: bool(facts.description),
+    "schema": lambda facts: facts.has_schema,
+    "sla": lambda facts: facts.has_sla,
+}
+_METADATA_EXPECTED = {
+    "owner": "an owning team and an accountable person",
+    "description": "a summary or documentation",
+    "schema": "at least one output port with a schema",
+    "sla": "at least one service level (freshness, completeness or availability)",
+}
+
+
 def _metadata(rule: dict, facts: ProductFacts, code: str) -> list[str]:
-    present = {
-        "owner": facts.has_owner,
-        "description": bool(facts.description),
-        "schema": facts.has_schema,
-        "sla": facts.has_sla,
-    }
-    expected = {
-        "owner": "an owning team and an accountable person",
-        "description": "a summary or documentation",
-        "schema": "at least one output port with a schema",
-        "sla": "at least one service level (freshness, completeness or availability)",
-    }
-    return [f"{item} missing: {code} requires {expected[item]}" for item in rule["require"] if not present[item]]
+    return [
+        f"{item} missing: {code} requires {_METADATA_EXPECTED[item]}"
+        for item in rule["require"]
+        if not _METADATA_PRESENT[item](facts)
+    ]
 
 
 EVALUATORS: dict[str, Callable[[dict, ProductFacts, str], list[str]]] = {

@@ -17,8 +17,8 @@ Two entry points:
 
 A violation is keyed by (product, rule key, message key): the rule key is the standard's code or
 ``baseline:<item>``; the message key is a hash of the message, so each failing field is its own violation and a
-rerun with nothing changed finds the same keys and writes nothing: ``last_seen_at`` moves only once it is older
-than ``SEEN_RESOLUTION``, and a violation opened on a published product is stored already marked as notified, with
+rerun with nothing changed finds the same keys and writes nothing: ``last_seen_at`` (and an unchanged score's
+``evaluated_at``) moves only once it is older than ``SEEN_RESOLUTION``, and a violation opened on a published product is stored already marked as notified, with
 its owners' notifications written beside it.
 """
 
@@ -27,9 +27,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,22 +90,34 @@ class Failure:
 
     @property
     def message_key(self) -> str:
-        return hashlib.sha1(self.message.encode(), usedforsecurity=False).hexdigest()[:40]
+        return _message_key(self.message)
+
+
+@lru_cache(maxsize=4096)
+def _message_key(message: str) -> str:
+    # The same messages recur across a catalog ("quality score missing: ..."): each is hashed once.
+    return hashlib.sha1(message.encode(), usedforsecurity=False).hexdigest()[:40]
 
 
 BASELINE_RULES = tuple(
-    Rule(key=f"baseline:{item}", title=f"Baseline: {label}", kind="baseline", rule={}, severity=Severity.BLOCKER)
+    Rule(
+        key=f"baseline:{item}",
+        title=f"Baseline: {label}",
+        kind="baseline",
+        rule={"require": [item]},  # as a required-metadata rule
+        severity=Severity.BLOCKER,
+    )
     for item, label in BASELINE_ITEMS.items()
 )
 
 
-def _baseline(item: str, facts: ProductFacts) -> list[str]:
-    if item == "sla":
+def _baseline(rule: Rule, facts: ProductFacts) -> list[str]:
+    if rule.key == "baseline:sla":
         # The baseline asks for a freshness guarantee specifically (completeness or availability alone do not do).
         if facts.freshness_minutes is None:
             return ["freshness SLA missing: the baseline standard requires a freshness guarantee in minutes"]
         return []
-    return rule_evaluate("required_metadata", {"require": [item]}, facts, code="the baseline standard")
+    return rule_evaluate("required_metadata", rule.rule, facts, code="the baseline standard")
 
 
 def rules_in_force() -> list[Rule]:
@@ -136,26 +149,41 @@ def evaluate(facts: ProductFacts, rules: list[Rule]) -> list[Failure]:
     failures = []
     for rule in rules:
         if rule.is_baseline:
-            messages = _baseline(rule.key.split(":", 1)[1], facts)
+            messages = _baseline(rule, facts)
         else:
             messages = rule_evaluate(rule.kind, rule.rule, facts, code=rule.key)
-        failures.extend(Failure(rule, message) for message in dict.fromkeys(messages))
+        if messages:
+            failures.extend(Failure(rule, message) for message in dict.fromkeys(messages))
     return failures
 
 
 def score(rules: list[Rule], failures: list[Failure]) -> Decimal:
     """Share of applicable rules passed, weighted by ``portal.scoring.severity_weight`` (a blocker weighs 3, a
     warning 1), 0–100."""
-    failed = {failure.rule.key for failure in failures}
-    total = sum(severity_weight(rule.severity) for rule in rules)
-    passed = sum(severity_weight(rule.severity) for rule in rules if rule.key not in failed)
-    return (Decimal(100) * passed / total).quantize(Decimal("0.01")) if total else Decimal(100)
+    return _scorer(rules)(failures)
+
+
+def _scorer(rules: list[Rule]):
+    """``score`` for many products against the same rules: the weights are added up once."""
+    weights = {rule.key: severity_weight(rule.severity) for rule in rules}
+    total = sum(weights.values())
+    cent = Decimal("0.01")
+
+    def scored(failures: list[Failure]) -> Decimal:
+        if not total:
+            return Decimal(100)
+        lost = sum(weights[key] for key in {failure.rule.key for failure in failures})
+        return (Decimal(100) * (total - lost) / total).quantize(cent)
+
+    return scored
 
 
 def _waived_codes(product_ids, *, now) -> dict[int, set[str]]:
     waived: dict[int, set[str]] = {}
     for product_id, code in (
-        Waiver.objects.active(now).filter(product_id__in=list(product_ids)).values_list("product_id", "standard_code")
+        Waiver.objects.active(now)
+        .filter(product_id__any_of=list(product_ids))
+        .values_list("product_id", "standard_code")
     ):
         waived.setdefault(product_id, set()).add(code)
     return waived
@@ -225,6 +253,23 @@ def publish_gate_check(product) -> None:
 # --- continuous enforcement ---------------------------------------------------------------------------------------
 
 
+SCORE_COLUMNS = (
+    "product_id",
+    "score",
+    "rules_checked",
+    "rules_failed",
+    "blockers_failed",
+    "non_compliant",
+    "evaluated_at",
+)
+
+
+def _stale(field: str, now):
+    """Whether a stored row's ``field`` is older than SEEN_RESOLUTION, answered by the database (no timestamps to
+    parse)."""
+    return ExpressionWrapper(Q(**{f"{field}__lt": now - SEEN_RESOLUTION}), output_field=BooleanField())
+
+
 @dataclass
 class ChunkResult:
     checked: int = 0
@@ -254,7 +299,7 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
     with transaction.atomic():
         locked = list(
             DataProduct.objects.select_for_update()
-            .filter(pk__in=product_ids, status__in=EVALUATED_STATUSES)
+            .filter(pk__any_of=product_ids, status__in=EVALUATED_STATUSES)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -263,21 +308,24 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
         actions = dict(StandardEnforcement.objects.values_list("code", "auto_action"))
         waived = _waived_codes(locked, now=now)
         open_rows = list(
-            Violation.objects.filter(product_id__in=locked, resolved_at__isnull=True).values_list(
-                "pk", "product_id", "rule_key", "message_key", "last_seen_at"
-            )
+            Violation.objects.filter(product_id__any_of=locked, resolved_at__isnull=True)
+            .annotate(stale=_stale("last_seen_at", now))
+            .values_list("pk", "product_id", "rule_key", "message_key", "stale")
         )
         open_by_key = {
             (product_id, rule_key, message_key): pk for pk, product_id, rule_key, message_key, _ in open_rows
         }
-        stale = {pk for pk, *_, last_seen in open_rows if last_seen < now - SEEN_RESOLUTION}
+        stale_ids = {pk for pk, *_, is_stale in open_rows if is_stale}
+        # Each product's stored score as (score, rules checked, failed, blockers failed, non-compliant, stale):
+        # a score that has not changed is rewritten only once it is stale, as a violation's ``last_seen_at`` is.
         current = {
-            row.product_id: row
-            for row in ProductCompliance.objects.filter(product_id__in=locked).only(
-                "product_id", "score", "non_compliant"
-            )
+            product_id: tuple(row)
+            for product_id, *row in ProductCompliance.objects.filter(product_id__any_of=locked)
+            .annotate(stale=_stale("evaluated_at", now))
+            .values_list(*SCORE_COLUMNS[:-1], "stale")
         }
 
+        scored = _scorer(rules)
         seen: set[tuple] = set()
         # Rows to write (dicts for portal.bulk): violations opened, compliance scores, score snapshots.
         new_rows: list[dict] = []
@@ -324,44 +372,29 @@ def products_evaluate(product_ids, *, run_id: int | None = None, now=None) -> Ch
                     )
                 if past_grace and rule.key in badge_codes:
                     non_compliant = True
-            value = score(rules, failures)
-            blockers = {f.rule.key for f in failures if f.rule.severity == Severity.BLOCKER}
-            compliance_rows.append(
-                {
-                    "product_id": product.pk,
-                    "score": value,
-                    "rules_checked": len(rules),
-                    "rules_failed": len({f.rule.key for f in failures}),
-                    "blockers_failed": len(blockers),
-                    "non_compliant": non_compliant,
-                    "evaluated_at": now,
-                }
+            value = scored(failures)
+            outcome = (
+                value,
+                len(rules),
+                len({f.rule.key for f in failures}),
+                len({f.rule.key for f in failures if f.rule.severity == Severity.BLOCKER}),
+                non_compliant,
             )
             previous = current.get(product.pk)
-            if previous is None or previous.score != value:
+            if previous is None or previous[:-1] != outcome or previous[-1]:
+                compliance_rows.append(dict(zip(SCORE_COLUMNS, (product.pk, *outcome, now), strict=True)))
+            if previous is None or previous[0] != value:
                 snapshots.append({"run_id": run_id, "product_id": product.pk, "score": value, "taken_at": now})
 
         resolved_ids = [pk for key, pk in open_by_key.items() if key not in seen]
-        still_open = [pk for key, pk in open_by_key.items() if key in seen and pk in stale]
+        still_open = [pk for key, pk in open_by_key.items() if key in seen and pk in stale_ids]
         if resolved_ids:
-            Violation.objects.filter(pk__in=resolved_ids, resolved_at__isnull=True).update(resolved_at=now)
+            Violation.objects.filter(pk__any_of=resolved_ids, resolved_at__isnull=True).update(resolved_at=now)
         if still_open:
-            Violation.objects.filter(pk__in=still_open).update(last_seen_at=now)
+            Violation.objects.filter(pk__any_of=still_open).update(last_seen_at=now)
         bulk_insert(Violation, new_rows)  # a key opened meanwhile by a concurrent run is skipped
         _notify_opened(products, [row for row in new_rows if row["notified_open"]])
-        bulk_insert(
-            ProductCompliance,
-            compliance_rows,
-            unique_fields=("product",),
-            update_fields=(
-                "score",
-                "rules_checked",
-                "rules_failed",
-                "blockers_failed",
-                "non_compliant",
-                "evaluated_at",
-            ),
-        )
+        bulk_insert(ProductCompliance, compliance_rows, unique_fields=("product",), update_fields=SCORE_COLUMNS[1:])
         bulk_insert(ComplianceSnapshot, snapshots)
         _notify_and_act(products, actions=actions, waived=waived, today=today)
         result = ChunkResult(checked=len(products), opened=len(new_rows), resolved=len(resolved_ids))
@@ -440,7 +473,7 @@ def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
     if not published:
         return
     pending = list(
-        Violation.objects.filter(product_id__in=list(published), resolved_at__isnull=True)
+        Violation.objects.filter(product_id__any_of=list(published), resolved_at__isnull=True)
         .filter(Q(notified_open=False) | Q(severity=Severity.BLOCKER, notified_grace=False, grace_ends__lte=today))
         .only("pk", "product_id", "rule_key", "message", "severity", "grace_ends", "notified_open", "notified_grace")
         .order_by("pk")
@@ -488,9 +521,9 @@ def _notify_and_act(products, *, actions: dict, waived: dict, today) -> None:
         # Their emails go out when the run ends (``run_finish_if_done`` sends every pending email in one task).
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     if opened_ids:
-        Violation.objects.filter(pk__in=opened_ids).update(notified_open=True)
+        Violation.objects.filter(pk__any_of=opened_ids).update(notified_open=True)
     if grace_ids:
-        Violation.objects.filter(pk__in=grace_ids).update(notified_grace=True)
+        Violation.objects.filter(pk__any_of=grace_ids).update(notified_grace=True)
     if deprecate:
         _auto_deprecate(deprecate)
 

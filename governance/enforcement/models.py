@@ -205,7 +205,9 @@ class Waiver(models.Model):
 
 
 class ProductCompliance(models.Model):
-    """The current compliance of one product (one row per product, rewritten on each evaluation)."""
+    """The current compliance of one product (one row per product). An evaluation rewrites it when the outcome
+    changes, and otherwise once ``evaluated_at`` is older than enforcement's ``SEEN_RESOLUTION`` (an hour), so
+    ``evaluated_at`` tells when the score was last computed or confirmed, to the hour."""
 
     product = models.OneToOneField(
         "products.DataProduct", primary_key=True, on_delete=models.CASCADE, related_name="compliance"
