@@ -67,7 +67,9 @@ def _remembering_search(text: str, ignore_case: bool):
 
     @lru_cache(maxsize=REMEMBERED_TEXTS)
     def found_in(value: str) -> bool:
-        return program.search(value) is not None
+        # RE2 reads UTF-8 either way; given bytes, the binding skips mapping the match's offsets back to
+        # characters, which is most of its cost, and only whether there is a match is asked here.
+        return program.search(value.encode()) is not None
 
     return found_in
 
