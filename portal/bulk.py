@@ -37,18 +37,26 @@ def bulk_insert(
     # The columns that vary travel as one JSON document that json_to_recordset() turns back into rows (encoding
     # JSON is C; the driver adapts an array element by element in Python). A column whose rows all hold one value
     # (a run's timestamp, a default) travels once, as that value; the document carries one column at least.
-    firsts = {field: rows[0][field.attname] if field.attname in rows[0] else field.get_default() for field in fields}
-    varying = [
-        field
-        for field in fields
-        if field.attname in rows[0] and any(row[field.attname] != firsts[field] for row in rows)
-    ] or [fields[0]]
-    values = [firsts[field] for field in fields if field not in varying]
+    firsts = [rows[0][field.attname] if field.attname in rows[0] else field.get_default() for field in fields]
+    varies = [
+        field.attname in rows[0] and any(row[field.attname] != first for row in rows)
+        for field, first in zip(fields, firsts, strict=True)
+    ]
+    if not any(varies):
+        varies[0] = True
+    varying = [field for field, varied in zip(fields, varies, strict=True) if varied]
+    values = [first for first, varied in zip(firsts, varies, strict=True) if not varied]
     selected = ", ".join(
-        f"u.{quote(field.column)}" if field in varying else f"%s::{field.db_type(connection)}" for field in fields
+        f"u.{quote(field.column)}" if varied else f"%s::{field.db_type(connection)}"
+        for field, varied in zip(fields, varies, strict=True)
     )
+    keys = [
+        (field.column, field.attname, first)
+        for field, first, varied in zip(fields, firsts, varies, strict=True)
+        if varied
+    ]
     document = json.dumps(
-        [{field.column: row.get(field.attname, firsts[field]) for field in varying} for row in rows], default=str
+        [{column: row.get(attname, first) for column, attname, first in keys} for row in rows], default=str
     )
     definition = ", ".join(f"{quote(field.column)} {field.db_type(connection)}" for field in varying)
     names = ", ".join(quote(field.column) for field in fields)
