@@ -6,8 +6,7 @@ permissions are django-guardian's, granted to the owning team's auth group; guar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q, Subquery
-from guardian.core import ObjectPermissionChecker
+from django.db.models import OuterRef, Q, Subquery
 from guardian.shortcuts import assign_perm, remove_perm
 
 from portal.permissions import is_portal_admin, is_signed_in
@@ -100,34 +99,40 @@ def product_editable_q(user) -> Q:
 
 
 def _product_perms(user, product: DataProduct) -> frozenset[str]:
-    # Once per request (a page asks from its view and from every panel); a fresh checker for each request, so a
-    # revoke bites on the very next one.
-    return memo(
-        ("product_perms", user.pk, product.pk),
-        lambda: frozenset(ObjectPermissionChecker(user).get_perms(product)),
+    # Once per request (a page asks from its view and from every panel); read afresh by each request, so a revoke
+    # bites on the very next one.
+    return memo(("product_perms", user.pk, product.pk), lambda: _product_perms_read(user, product.pk))
+
+
+def _product_perms_read(user, product_id: int) -> frozenset[str]:
+    """The edit permissions ``user`` holds on one product, through a team or personally, in one query: the object
+    permission rows guardian itself reads (an inactive user holds none, as guardian answers)."""
+    if not user.is_active:
+        return frozenset()
+    codenames = {_permission_id(perm): perm for perm in PRODUCT_EDIT_PERMS}
+    team = DataProductGroupObjectPermission.objects.filter(
+        content_object_id=product_id, permission_id__in=list(codenames), group_id__in=_user_groups(user)
     )
+    own = DataProductUserObjectPermission.objects.filter(
+        content_object_id=product_id, permission_id__in=list(codenames), user_id=user.pk
+    )
+    held = team.values_list("permission_id", flat=True).union(own.values_list("permission_id", flat=True))
+    return frozenset(codenames[permission_id] for permission_id in held)
 
 
-def product_perms_annotations(user) -> dict:
-    """Annotations that read the user's permissions on each product with the product row itself (for pages that
-    load one product and then ask about it); ``product_perms_remember`` keeps them for the request."""
+def product_role_annotation(user) -> dict:
+    """The user's role in the product's owning team, read with the product row itself (for pages that load one
+    product and then ask about it); ``product_role_remember`` keeps it for the request."""
     if not is_signed_in(user) or not user.is_active or user.is_superuser:
-        return {}  # (guardian answers nothing for an inactive user: nothing to read)
-    annotations = {}
-    for perm in PRODUCT_EDIT_PERMS:
-        annotations[f"_holds_{perm}"] = Exists(_team_grants(user, perm).filter(content_object=OuterRef("pk"))) | Exists(
-            _own_grants(user, perm).filter(content_object=OuterRef("pk"))
+        return {}  # (nothing a role would decide for them)
+    return {
+        "_owner_team_role": Subquery(
+            Membership.objects.filter(user=user, team_id=OuterRef("owner_team_id")).order_by("pk").values("role")[:1]
         )
-    annotations["_owner_team_role"] = Subquery(
-        Membership.objects.filter(user=user, team_id=OuterRef("owner_team_id")).order_by("pk").values("role")[:1]
-    )
-    return annotations
+    }
 
 
-def product_perms_remember(user, product: DataProduct) -> None:
-    if all(hasattr(product, f"_holds_{perm}") for perm in PRODUCT_EDIT_PERMS):
-        held = frozenset(perm for perm in PRODUCT_EDIT_PERMS if getattr(product, f"_holds_{perm}"))
-        remember(("product_perms", user.pk, product.pk), held)
+def product_role_remember(user, product: DataProduct) -> None:
     if hasattr(product, "_owner_team_role"):
         remember(("team_role", user.pk, product.owner_team_id), product._owner_team_role)
 

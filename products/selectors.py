@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from portal.request_cache import memo
 from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Team
-from products.permissions import can_view_product, product_perms_annotations, product_perms_remember
+from products.permissions import can_view_product, product_role_annotation, product_role_remember
 
 
 def product_list(*, user, filters: dict | None = None):
@@ -28,15 +28,16 @@ def product_list(*, user, filters: dict | None = None):
 
 def product_get(*, user, domain_slug: str, slug: str) -> DataProduct:
     """The visible product at this address, or ``DataProduct.DoesNotExist`` (which pages turn into a 404). The
-    user's permissions on it come with the row, and hold for the rest of the request."""
+    user's role in its team comes with the row, and holds for the rest of the request, as their permissions on it
+    do once read."""
     product = (
         DataProduct.objects.select_related("domain", "owner_team", "accountable")
-        .annotate(**product_perms_annotations(user))
+        .annotate(**product_role_annotation(user))
         .get(domain__slug=domain_slug, slug=slug)
     )
-    product_perms_remember(user, product)
-    # One row by its address: whether the user sees it is ``can_view_product`` on the permissions read with it (the
-    # rule ``product_visibility_q`` applies to lists), and a product they may not see answers as a missing one does.
+    product_role_remember(user, product)
+    # One row by its address: whether the user sees it is ``can_view_product`` (the rule ``product_visibility_q``
+    # applies to lists), and a product they may not see answers as a missing one does.
     if not can_view_product(user, product):
         raise DataProduct.DoesNotExist
     prefetch_related_objects([product], "tags")

@@ -12,9 +12,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# What the page reads: the session, the user, the product with the user's permissions on it, its tags,
-# notifications, ports and fields, consumers, lineage (two queries at any depth), superseded input ports, grantees
-# and history. The glossary, compliance, quality, contract and access panels load after it, each on its own.
+# What the page reads: the session, the user, the product with the user's role in its team, the user's permissions
+# on it, its tags, notifications, ports and fields, consumers, lineage (two queries at any depth), superseded input
+# ports, grantees, history and the teams the user may subscribe for. The glossary, compliance, quality, contract and access panels load after it, each on its own.
 PRODUCT_PAGE_MAX_QUERIES = 15
 PANEL_MAX_QUERIES = 12
 
