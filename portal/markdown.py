@@ -1,5 +1,7 @@
 """Markdown for documentation pages, sanitised with nh3 so a product page can never carry script."""
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 
@@ -50,8 +52,20 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# The same documents are shown again and again (a product page's documentation on every visit, a glossary list's
+# definitions): each text is rendered and sanitised once per process, then remembered by its whole content, up to
+# this many texts of up to this many characters (a few megabytes at most); a longer one is rendered each time.
+REMEMBERED_TEXTS = 512
+REMEMBERED_LENGTH = 8000
+
+
 def render_markdown(text: str) -> str:
-    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    text = text or ""
+    return _remembered(text) if len(text) <= REMEMBERED_LENGTH else _render(text)
+
+
+def _render(text: str) -> str:
+    html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -59,3 +73,6 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_remembered = lru_cache(maxsize=REMEMBERED_TEXTS)(_render)

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from portal.markdown import render_markdown
+from portal.markdown import REMEMBERED_LENGTH, render_markdown
 from portal.models import ApiToken
 from tests.factories import PASSWORD
 
@@ -105,11 +105,14 @@ def test_a_right_password_logs_in_and_a_wrong_one_does_not(owner):
     assert Client().post("/accounts/login/", {"username": owner.username, "password": "nope"}).status_code == 200
 
 
-def test_documentation_markdown_cannot_carry_script():
-    html = render_markdown('Hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror="alert(1)">')
-    assert "<script" not in html
-    assert "javascript:" not in html
-    assert "onerror" not in html
+@pytest.mark.parametrize("padding", ["", "x" * REMEMBERED_LENGTH])  # remembered once rendered, or too long for it
+def test_documentation_markdown_cannot_carry_script(padding):
+    hostile = 'Hello <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror="alert(1)">' + padding
+    for _ in range(2):  # rendered, then as remembered
+        html = render_markdown(hostile)
+        assert "<script" not in html
+        assert "javascript:" not in html
+        assert "onerror" not in html
 
 
 def test_product_page_escapes_hostile_documentation(client_for, owner, product):
