@@ -163,8 +163,12 @@ class LineageForm(forms.Form):
 
     def __init__(self, *args, user, product, **kwargs):
         super().__init__(*args, **kwargs)
+        # The product page shows no list to choose from (the picker searches as one types): only a submitted form
+        # needs the products the user may name, to check the one they chose.
         self.fields["upstream"].queryset = (
             DataProduct.objects.visible_to(user).exclude(pk=product.pk).select_related("domain").order_by("name")
+            if self.is_bound
+            else DataProduct.objects.none()
         )
 
 
