@@ -282,16 +282,32 @@ def inputs_ending_in(graph: LineageGraph) -> list[LineageNode]:
     )
 
 
-def input_ports_ending_in(graph: LineageGraph) -> list[OutputPort]:
-    """The ports being superseded (deprecated until a sunset) or retired of the visible products one hop upstream in
-    ``graph``: none to look for, and no query, when the product reads from none."""
-    upstream = [node.product_id for node in _direct_inputs(graph)]
+@dataclass(frozen=True)
+class EndingInputPort:
+    """A port of a product one hop upstream that is being superseded (deprecated until ``sunset_at``) or retired."""
+
+    product: LineageNode
+    name: str
+    sunset_at: object
+    retired_at: object
+    successor: str = ""  # the name of the port to move to, if its owners named one
+
+
+def input_ports_ending_in(graph: LineageGraph) -> list[EndingInputPort]:
+    """The ports being superseded or retired of the visible products one hop upstream in ``graph``, by product and
+    port name: one query of the ports alone (the products are the graph's), none when the product reads from none."""
+    upstream = {node.product_id: node for node in _direct_inputs(graph)}
     if not upstream:
         return []
-    return list(
-        OutputPort.objects.filter(product_id__in=upstream, sunset_at__isnull=False)
-        .select_related("product__domain", "successor")
-        .order_by("product__name", "name", "pk")
+    ports = OutputPort.objects.filter(product_id__in=list(upstream), sunset_at__isnull=False).values_list(
+        "product_id", "name", "sunset_at", "retired_at", "successor__name"
+    )
+    return sorted(
+        (
+            EndingInputPort(upstream[product_id], name, sunset_at, retired_at, successor or "")
+            for product_id, name, sunset_at, retired_at, successor in ports
+        ),
+        key=lambda port: (port.product.label, port.name),
     )
 
 

@@ -295,3 +295,18 @@ def test_the_new_port_page_costs_the_same_at_any_width(client_for, owner, intern
     for index in range(30):
         factories.SchemaFieldFactory(port=internal_port, name=f"extra_{index}", position=100 + index)
     assert count() == narrow
+
+
+def test_a_downstream_page_warns_of_the_input_port_being_superseded(
+    client_for, owner, other_owner, internal_port, consumers, django_capture_on_commit_callbacks
+):
+    downstream = consumers["downstream_product"]
+    successor = _publish(owner, internal_port, django_capture_on_commit_callbacks)
+    body = client_for(other_owner).get(downstream.get_absolute_url()).content.decode()
+    upstream = internal_port.product
+    warning = (
+        f'This product reads from <a href="{upstream.get_absolute_url()}">{upstream.name}</a> / {internal_port.name}, '
+        f"which is deprecated until {OutputPort.objects.get(pk=internal_port.pk).sunset_at:%Y-%m-%d}: move to "
+        f"{successor.name}."
+    )
+    assert warning in body
