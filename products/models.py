@@ -143,11 +143,11 @@ class Classification(models.TextChoices):
 
 
 class DataProductQuerySet(models.QuerySet):
-    def visible_to(self, user, *, among=None) -> "DataProductQuerySet":
-        """Products ``user`` may see (``product_visibility_q``), or those of the ids ``among`` they may see."""
+    def visible_to(self, user) -> "DataProductQuerySet":
+        """Products ``user`` may see (``product_visibility_q``)."""
         from products.permissions import product_visibility_q
 
-        return self.filter(product_visibility_q(user, among=among))
+        return self.filter(product_visibility_q(user))
 
 
 class ProductRelatedQuerySet(models.QuerySet):

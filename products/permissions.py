@@ -69,25 +69,18 @@ def _own_grants(user, codename: str):
     return DataProductUserObjectPermission.objects.filter(user_id=user.pk, permission_id=_permission_id(codename))
 
 
-def product_visibility_q(user, *, among=None) -> Q:
-    """Which products ``user`` may see: everything but drafts, plus the drafts their team may edit.
-
-    ``among`` (a handful of product ids, such as a product's lineage neighbours) keeps the answer to those and reads
-    only their grants, where a list reads all of the team's grants once, which for a team owning thousands of
-    products costs milliseconds."""
+def product_visibility_q(user) -> Q:
+    """Which products ``user`` may see: everything but drafts, plus the drafts their team may edit (for lists;
+    ``product_viewable`` answers the same for a row in hand)."""
     if not is_signed_in(user):
         return Q(pk__in=[])
     if user.is_superuser:
-        return Q() if among is None else Q(pk__in=among)
-    team, own = _team_grants(user, "change_dataproduct"), _own_grants(user, "change_dataproduct")
-    if among is not None:
-        team, own = team.filter(content_object_id__in=among), own.filter(content_object_id__in=among)
-    visible = (
+        return Q()
+    return (
         ~Q(status=DataProduct.Status.DRAFT)
-        | Q(pk__in=team.values("content_object_id"))
-        | Q(pk__in=own.values("content_object_id"))
+        | Q(pk__in=_team_grants(user, "change_dataproduct").values("content_object_id"))
+        | Q(pk__in=_own_grants(user, "change_dataproduct").values("content_object_id"))
     )
-    return visible if among is None else Q(pk__in=among) & visible
 
 
 def product_editable_q(user) -> Q:
@@ -98,26 +91,32 @@ def product_editable_q(user) -> Q:
     return Q(pk__in=_team_grants(user, "change_dataproduct").values("content_object_id"))
 
 
-def _product_perms(user, product: DataProduct) -> frozenset[str]:
+def _product_perms(user, product_id: int) -> frozenset[str]:
     # Once per request (a page asks from its view and from every panel); read afresh by each request, so a revoke
     # bites on the very next one.
-    return memo(("product_perms", user.pk, product.pk), lambda: _product_perms_read(user, product.pk))
+    return memo(("product_perms", user.pk, product_id), lambda: product_perms_read(user, [product_id]))
 
 
-def _product_perms_read(user, product_id: int) -> frozenset[str]:
-    """The edit permissions ``user`` holds on one product, through a team or personally, in one query: the object
-    permission rows guardian itself reads (an inactive user holds none, as guardian answers)."""
-    if not user.is_active:
-        return frozenset()
-    codenames = {_permission_id(perm): perm for perm in PRODUCT_EDIT_PERMS}
-    team = DataProductGroupObjectPermission.objects.filter(
-        content_object_id=product_id, permission_id__in=list(codenames), group_id__in=_user_groups(user)
-    )
-    own = DataProductUserObjectPermission.objects.filter(
-        content_object_id=product_id, permission_id__in=list(codenames), user_id=user.pk
-    )
-    held = team.values_list("permission_id", flat=True).union(own.values_list("permission_id", flat=True))
-    return frozenset(codenames[permission_id] for permission_id in held)
+def product_perms_read(user, product_ids) -> frozenset[str]:
+    """Read the edit permissions ``user`` holds on each of ``product_ids`` (through a team or personally) in one
+    query of the object permission rows guardian itself reads, and keep them for the request; an inactive user
+    holds none, as guardian answers. Returns the permissions held on the first product."""
+    product_ids = list(dict.fromkeys(product_ids))
+    held: dict[int, set[str]] = {product_id: set() for product_id in product_ids}
+    if user.is_active and product_ids:
+        codenames = {_permission_id(perm): perm for perm in PRODUCT_EDIT_PERMS}
+        team = DataProductGroupObjectPermission.objects.filter(
+            content_object_id__in=product_ids, permission_id__in=list(codenames), group_id__in=_user_groups(user)
+        )
+        own = DataProductUserObjectPermission.objects.filter(
+            content_object_id__in=product_ids, permission_id__in=list(codenames), user_id=user.pk
+        )
+        columns = ("content_object_id", "permission_id")
+        for product_id, permission_id in team.values_list(*columns).union(own.values_list(*columns)):
+            held[product_id].add(codenames[permission_id])
+    for product_id, perms in held.items():
+        remember(("product_perms", user.pk, product_id), frozenset(perms))
+    return frozenset(held[product_ids[0]]) if product_ids else frozenset()
 
 
 def product_role_annotation(user) -> dict:
@@ -138,15 +137,21 @@ def product_role_remember(user, product: DataProduct) -> None:
 
 
 def _holds(user, perm: str, product: DataProduct) -> bool:
-    return perm in _product_perms(user, product)
+    return perm in _product_perms(user, product.pk)
 
 
 def can_view_product(user, product: DataProduct) -> bool:
+    return product_viewable(user, product.pk, product.status)
+
+
+def product_viewable(user, product_id: int, status: str) -> bool:
+    """``can_view_product`` for a product known by its id and status (a row read as values): everything but
+    drafts, and the drafts the user may edit. ``product_perms_read`` first reads the grants of many at once."""
     if not is_signed_in(user):
         return False
-    if product.status != DataProduct.Status.DRAFT or user.is_superuser:
+    if status != DataProduct.Status.DRAFT or user.is_superuser:
         return True
-    return _holds(user, "change_dataproduct", product)
+    return "change_dataproduct" in _product_perms(user, product_id)
 
 
 def can_edit_product(user, product: DataProduct) -> bool:

@@ -7,7 +7,13 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from portal.request_cache import memo
 from products.models import DataProduct, LineageEdge, OutputPort, SchemaField, Subscription, Team
-from products.permissions import can_view_product, product_role_annotation, product_role_remember
+from products.permissions import (
+    can_view_product,
+    product_perms_read,
+    product_role_annotation,
+    product_role_remember,
+    product_viewable,
+)
 
 
 def product_list(*, user, filters: dict | None = None):
@@ -151,19 +157,25 @@ def _row_url(row: dict) -> str:
 def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph:
     """Upstream and downstream of ``product`` up to ``depth`` hops, as the user may see it.
 
-    Two queries whatever the mesh's size or the depth: the edges (one recursive query), then the products on them
-    the user may see. Products the user may not see are left out, counted in ``hidden``, and not walked through.
+    Two queries whatever the mesh's size or the depth: the edges (one recursive query), then the products on them,
+    of which the user sees those ``product_viewable`` lets them (a third query, of their grants, when drafts are
+    among them, which answers for the product itself too). Products the user may not see are left out, counted in ``hidden``, and not walked through.
     """
     inputs, outputs, own_inputs = _lineage_edges(product.pk, depth)
     other_ids = {other for edges in (*inputs.values(), *outputs.values()) for other, _ in edges} - {None, product.pk}
     visible_rows = {}
     if other_ids:
-        visible_rows = {
-            row["pk"]: row
-            for row in DataProduct.objects.visible_to(user, among=sorted(other_ids)).values(
+        rows = list(
+            DataProduct.objects.filter(pk__in=sorted(other_ids)).values(
                 "pk", "name", "slug", "domain__slug", "status", "urn", "sunset_at"
             )
-        }
+        )
+        drafts = [row["pk"] for row in rows if row["status"] == DataProduct.Status.DRAFT]
+        if drafts and not user.is_superuser:
+            # Whether the user may see a draft is whether they may edit it: their grants on the drafts, read in one
+            # query with those on the product itself, which the page asks about next.
+            product_perms_read(user, [product.pk, *drafts])
+        visible_rows = {row["pk"]: row for row in rows if product_viewable(user, row["pk"], row["status"])}
     visible_rows[product.pk] = {
         "pk": product.pk,
         "name": product.name,

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.errors import DomainError, TransitionNotAllowed
@@ -188,16 +190,24 @@ def test_visibility_reads_permissions_by_id_and_reads_them_again_after_a_migrati
     assert DataProduct.objects.visible_to(member).filter(pk=draft.pk).exists()
 
 
-def test_visibility_among_a_few_ids_is_the_list_rule_kept_to_them(
+def test_a_rows_visibility_is_the_list_rule_with_the_grants_read_once(
     member, analyst, other_owner, admin_user, product, draft
 ):
     from django.contrib.auth.models import AnonymousUser
 
-    elsewhere = factories.DataProductFactory(status=DataProduct.Status.PUBLISHED)
-    among = [draft.pk, product.pk]
+    from portal.request_cache import RequestCacheMiddleware
+
+    rows = {draft.pk: draft.status, product.pk: product.status}
     for user in (member, analyst, other_owner, admin_user, AnonymousUser()):
-        listed = set(DataProduct.objects.visible_to(user).filter(pk__in=among).values_list("pk", flat=True))
-        assert set(DataProduct.objects.visible_to(user, among=among).values_list("pk", flat=True)) == listed
-        assert elsewhere.pk not in set(DataProduct.objects.visible_to(user, among=among).values_list("pk", flat=True))
-    assert set(DataProduct.objects.visible_to(member, among=among).values_list("pk", flat=True)) == set(among)
-    assert set(DataProduct.objects.visible_to(analyst, among=among).values_list("pk", flat=True)) == {product.pk}
+        listed = set(DataProduct.objects.visible_to(user).filter(pk__in=rows).values_list("pk", flat=True))
+
+        def within_a_request(request, user=user):
+            permissions.product_perms_read(user, list(rows))
+            with CaptureQueriesContext(connection) as queries:
+                seen = {pk for pk, status in rows.items() if permissions.product_viewable(user, pk, status)}
+            assert not queries  # answered from the grants read above
+            return seen
+
+        assert RequestCacheMiddleware(within_a_request)(None) == listed
+    assert {pk for pk, status in rows.items() if permissions.product_viewable(member, pk, status)} == set(rows)
+    assert {pk for pk, status in rows.items() if permissions.product_viewable(analyst, pk, status)} == {product.pk}
