@@ -90,10 +90,13 @@ class SchemaColumnsField(serializers.Field):
     its time. Every key is a plain text or boolean column, returned as stored."""
 
     def __init__(self, **kwargs):
-        super().__init__(read_only=True, **kwargs)
+        super().__init__(read_only=True, source="*", **kwargs)
 
-    def to_representation(self, columns):
-        return [{key: getattr(column, key) for key in SCHEMA_COLUMN_KEYS} for column in columns.all()]
+    def to_representation(self, port):
+        columns = getattr(port, "columns", None)  # read as plain values for a whole list (``port_columns_attach``)
+        if columns is not None:
+            return columns
+        return [{key: getattr(column, key) for key in SCHEMA_COLUMN_KEYS} for column in port.fields.all()]
 
 
 class NestedPortSerializer(serializers.ModelSerializer):

@@ -100,18 +100,22 @@ class DataProductViewSet(
     ordering_fields = ["name", "updated_at", "published_at"]
 
     def get_queryset(self):
+        if self.action == "list":  # the ports' columns come as plain values, for the whole page (get_serializer)
+            ports = OutputPort.objects.all()
+        else:
+            ports = OutputPort.objects.prefetch_related(
+                Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
+            )
         return (
             selectors.product_list(user=self.request.user)
             .select_related("accountable", "compliance")
-            .prefetch_related(
-                Prefetch(
-                    "ports",
-                    queryset=OutputPort.objects.prefetch_related(
-                        Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
-                    ),
-                )
-            )
+            .prefetch_related(Prefetch("ports", queryset=ports))
         )
+
+    def get_serializer(self, *args, **kwargs):
+        if self.action == "list" and args:
+            selectors.port_columns_attach(port for product in args[0] for port in product.ports.all())
+        return super().get_serializer(*args, **kwargs)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
