@@ -68,3 +68,18 @@ def test_product_api_detail_costs_the_same_with_many_ports(api_for, owner, team)
         factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product))
     many = _count(lambda: api.get(f"/api/v1/products/{product.pk}/"))
     assert many == few
+
+
+def test_the_api_list_shows_each_ports_columns_as_the_detail_does(api_for, owner, team):
+    product = factories.DataProductFactory(owner_team=team, name="Columns")
+    for name in ("b_port", "a_port"):
+        port = factories.OutputPortFactory(product=product, name=name)
+        factories.SchemaFieldFactory(port=port, name="id", position=1, primary_key=True, nullable=False)
+        factories.SchemaFieldFactory(port=port, name="email", position=0, classification="pii")
+    factories.OutputPortFactory(product=product, name="empty_port")
+    api = api_for(owner)
+    detail = api.get(f"/api/v1/products/{product.pk}/").json()
+    (listed,) = [row for row in api.get("/api/v1/products/?q=Columns").json()["results"] if row["id"] == product.pk]
+    assert listed["ports"] == detail["ports"]
+    columns = {port["name"]: [column["name"] for column in port["fields"]] for port in listed["ports"]}
+    assert columns == {"a_port": ["email", "id"], "b_port": ["email", "id"], "empty_port": []}
