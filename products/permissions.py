@@ -94,13 +94,13 @@ def product_editable_q(user) -> Q:
 def _product_perms(user, product_id: int) -> frozenset[str]:
     # Once per request (a page asks from its view and from every panel); read afresh by each request, so a revoke
     # bites on the very next one.
-    return memo(("product_perms", user.pk, product_id), lambda: product_perms_read(user, [product_id]))
+    return memo(("product_perms", user.pk, product_id), lambda: product_perms_read(user, [product_id])[product_id])
 
 
-def product_perms_read(user, product_ids) -> frozenset[str]:
-    """Read the edit permissions ``user`` holds on each of ``product_ids`` (through a team or personally) in one
-    query of the object permission rows guardian itself reads, and keep them for the request; an inactive user
-    holds none, as guardian answers. Returns the permissions held on the first product."""
+def product_perms_read(user, product_ids) -> dict[int, frozenset[str]]:
+    """The edit permissions ``user`` holds on each of ``product_ids`` (through a team or personally), read in one
+    query of the object permission rows guardian itself reads, and kept for the rest of the request; an inactive
+    user holds none, as guardian answers."""
     product_ids = list(dict.fromkeys(product_ids))
     held: dict[int, set[str]] = {product_id: set() for product_id in product_ids}
     if user.is_active and product_ids:
@@ -114,9 +114,10 @@ def product_perms_read(user, product_ids) -> frozenset[str]:
         columns = ("content_object_id", "permission_id")
         for product_id, permission_id in team.values_list(*columns).union(own.values_list(*columns)):
             held[product_id].add(codenames[permission_id])
-    for product_id, perms in held.items():
-        remember(("product_perms", user.pk, product_id), frozenset(perms))
-    return frozenset(held[product_ids[0]]) if product_ids else frozenset()
+    perms = {product_id: frozenset(codenames) for product_id, codenames in held.items()}
+    for product_id, codenames in perms.items():
+        remember(("product_perms", user.pk, product_id), codenames)
+    return perms
 
 
 def product_role_annotation(user) -> dict:
@@ -144,14 +145,15 @@ def can_view_product(user, product: DataProduct) -> bool:
     return product_viewable(user, product.pk, product.status)
 
 
-def product_viewable(user, product_id: int, status: str) -> bool:
+def product_viewable(user, product_id: int, status: str, *, perms: frozenset[str] | None = None) -> bool:
     """``can_view_product`` for a product known by its id and status (a row read as values): everything but
-    drafts, and the drafts the user may edit. ``product_perms_read`` first reads the grants of many at once."""
+    drafts, and the drafts the user may edit. ``perms``: the user's permissions on it, if already read (for many
+    products at once, ``product_perms_read``)."""
     if not is_signed_in(user):
         return False
     if status != DataProduct.Status.DRAFT or user.is_superuser:
         return True
-    return "change_dataproduct" in _product_perms(user, product_id)
+    return "change_dataproduct" in (perms if perms is not None else _product_perms(user, product_id))
 
 
 def can_edit_product(user, product: DataProduct) -> bool:

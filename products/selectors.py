@@ -188,11 +188,16 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
             )
         )
         drafts = [row["pk"] for row in rows if row["status"] == DataProduct.Status.DRAFT]
+        held = {}
         if drafts and not user.is_superuser:
             # Whether the user may see a draft is whether they may edit it: their grants on the drafts, read in one
             # query with those on the product itself, which the page asks about next.
-            product_perms_read(user, [product.pk, *drafts])
-        visible_rows = {row["pk"]: row for row in rows if product_viewable(user, row["pk"], row["status"])}
+            held = product_perms_read(user, [product.pk, *drafts])
+        visible_rows = {
+            row["pk"]: row
+            for row in rows
+            if product_viewable(user, row["pk"], row["status"], perms=held.get(row["pk"]))
+        }
     visible_rows[product.pk] = {
         "pk": product.pk,
         "name": product.name,

@@ -211,3 +211,20 @@ def test_a_rows_visibility_is_the_list_rule_with_the_grants_read_once(
         assert RequestCacheMiddleware(within_a_request)(None) == listed
     assert {pk for pk, status in rows.items() if permissions.product_viewable(member, pk, status)} == set(rows)
     assert {pk for pk, status in rows.items() if permissions.product_viewable(analyst, pk, status)} == {product.pk}
+
+
+def test_a_lineage_graph_outside_a_request_reads_the_grants_on_its_drafts_once(member, team, product):
+    from products import selectors
+
+    def queries_with(drafts: int) -> tuple[int, int]:
+        for _ in range(drafts):
+            upstream = factories.DataProductFactory(owner_team=team, status=DataProduct.Status.DRAFT)
+            factories.LineageEdgeFactory(product=product, upstream=upstream)
+        with CaptureQueriesContext(connection) as queries:
+            graph = selectors.lineage_graph(user=member, product=product)  # as the MCP server calls it: no request
+        return len(queries), len([node for node in graph.nodes if node.level == -1])
+
+    few, seen_few = queries_with(2)
+    many, seen_many = queries_with(6)
+    assert many == few
+    assert (seen_few, seen_many) == (2, 8)  # the team's drafts, which its member may edit
