@@ -1,5 +1,5 @@
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -81,6 +81,15 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
         return self._fresh(team)
 
 
+def _ports_with_columns() -> Prefetch:
+    return Prefetch(
+        "ports",
+        queryset=OutputPort.objects.prefetch_related(
+            Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
+        ),
+    )
+
+
 class DataProductViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -100,16 +109,14 @@ class DataProductViewSet(
     ordering_fields = ["name", "updated_at", "published_at"]
 
     def get_queryset(self):
-        if self.action == "list":  # the ports' columns come as plain values, for the whole page (get_serializer)
-            ports = OutputPort.objects.all()
-        else:
-            ports = OutputPort.objects.prefetch_related(
-                Prefetch("fields", queryset=SchemaField.objects.order_by("position", "id"))
-            )
+        # A list's ports get their columns as plain values, for the whole page at once (get_serializer).
+        listing = self.action == "list"
         return (
             selectors.product_list(user=self.request.user)
             .select_related("accountable", "compliance")
-            .prefetch_related(Prefetch("ports", queryset=ports))
+            .prefetch_related(
+                Prefetch("ports", queryset=OutputPort.objects.all()) if listing else _ports_with_columns()
+            )
         )
 
     def get_serializer(self, *args, **kwargs):
@@ -134,6 +141,7 @@ class DataProductViewSet(
         data.pop("slug", None)
         data.pop("domain", None)
         serializer.instance = services.product_update(actor=self.request.user, product=product, **data)
+        prefetch_related_objects([serializer.instance], _ports_with_columns())  # the answer lists them
 
     def _change_status(self, request, to_status: str):
         product = self.get_object()
@@ -161,7 +169,9 @@ class DataProductViewSet(
         product = services.product_transfer(
             actor=request.user, product=product, team=team, comment=body.validated_data["comment"]
         )
-        return Response(self.get_serializer(product).data)  # a draft handed on is no longer the caller's to list
+        # Not read again through get_queryset: a draft handed on is no longer the caller's to see.
+        prefetch_related_objects([product], _ports_with_columns())
+        return Response(self.get_serializer(product).data)
 
     @extend_schema(request=StatusChangeSerializer, responses=DataProductSerializer)
     @action(detail=True, methods=["post"])

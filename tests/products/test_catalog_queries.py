@@ -59,15 +59,31 @@ def test_product_page_costs_the_same_with_5_or_500_fields_consumers_and_inputs(c
     assert many == few
 
 
-def test_product_api_detail_costs_the_same_with_many_ports(api_for, owner, team):
-    product = factories.DataProductFactory(owner_team=team)
+def test_product_api_detail_update_and_transfer_cost_the_same_with_many_ports(api_for, owner, team, other_team):
+    product = factories.DataProductFactory(owner_team=team, domain=team.domain)
     api = api_for(owner)
+    url = f"/api/v1/products/{product.pk}/"
+
+    def answers() -> list[int]:
+        return [
+            _count(lambda: api.get(url)),
+            _count(lambda: api.patch(url, {"summary": "Changed."}, format="json")),
+        ]
+
     factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product))
-    few = _count(lambda: api.get(f"/api/v1/products/{product.pk}/"))
+    few = answers()
     for _ in range(20):
         factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=product))
-    many = _count(lambda: api.get(f"/api/v1/products/{product.pk}/"))
-    assert many == few
+    assert answers() == few
+    other_team.domain = team.domain
+    other_team.save()
+    transfer = _count(lambda: api.post(f"{url}transfer/", {"team": other_team.slug}, format="json"))
+    fewer = factories.DataProductFactory(owner_team=team, domain=team.domain)
+    factories.SchemaFieldFactory(port=factories.OutputPortFactory(product=fewer))
+    assert (
+        _count(lambda: api.post(f"/api/v1/products/{fewer.pk}/transfer/", {"team": other_team.slug}, format="json"))
+        == transfer
+    )
 
 
 def test_the_api_list_shows_each_ports_columns_as_the_detail_does(api_for, owner, team):
