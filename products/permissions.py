@@ -114,9 +114,9 @@ def product_perms_read(user, product_ids) -> dict[int, frozenset[str]]:
         columns = ("content_object_id", "permission_id")
         for product_id, permission_id in team.values_list(*columns).union(own.values_list(*columns)):
             held[product_id].add(codenames[permission_id])
-    perms = {product_id: frozenset(codenames) for product_id, codenames in held.items()}
-    for product_id, codenames in perms.items():
-        remember(("product_perms", user.pk, product_id), codenames)
+    perms = {product_id: frozenset(names) for product_id, names in held.items()}
+    for product_id, names in perms.items():
+        remember(("product_perms", user.pk, product_id), names)
     return perms
 
 

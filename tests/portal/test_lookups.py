@@ -28,7 +28,7 @@ def test_an_empty_list_matches_nothing_without_a_query():
     assert not queries
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.postgres
 def test_the_ids_travel_as_one_array_on_postgresql(team):
     ids = [factories.DataProductFactory(owner_team=team, slug=f"arr-{index}").pk for index in range(3)]
     with CaptureQueriesContext(connection) as queries:
