@@ -15,10 +15,13 @@ class AnyOf(models.Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
-    def get_prep_lookup(self):
+    @property
+    def _target(self) -> models.Field:
         field = self.lhs.output_field
-        field = getattr(field, "target_field", field)  # a foreign key's ids are its target's values
-        prepare = field.get_prep_value
+        return field.target_field if field.is_relation else field  # a foreign key's ids are its target's values
+
+    def get_prep_lookup(self):
+        prepare = self._target.get_prep_value
         return [prepare(value) for value in dict.fromkeys(self.rhs)]
 
     def as_sql(self, compiler, connection):
@@ -28,11 +31,8 @@ class AnyOf(models.Lookup):
         if connection.vendor == "postgresql":
             if all(type(value) is int for value in self.rhs):
                 # Written as one array literal: the driver would otherwise quote each element in Python.
-                cast = (
-                    self.lhs.output_field.target_field if self.lhs.output_field.is_relation else self.lhs.output_field
-                )
                 literal = "{" + ",".join(map(str, self.rhs)) + "}"
-                return f"{lhs_sql} = ANY(%s::{cast.rel_db_type(connection)}[])", (*lhs_params, literal)
+                return f"{lhs_sql} = ANY(%s::{self._target.rel_db_type(connection)}[])", (*lhs_params, literal)
             return f"{lhs_sql} = ANY(%s)", (*lhs_params, self.rhs)
         placeholders = ", ".join(["%s"] * len(self.rhs))
         return f"{lhs_sql} IN ({placeholders})", (*lhs_params, *self.rhs)

@@ -57,16 +57,18 @@ def _user_groups(user):
     return get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
 
 
-def _team_grants(user, codename: str):
-    """Object permissions ``codename`` held through ``user``'s teams (their auth groups)."""
+def _team_grants(user, *codenames: str):
+    """Object permissions ``codenames`` held through ``user``'s teams (their auth groups)."""
     return DataProductGroupObjectPermission.objects.filter(
-        group_id__in=_user_groups(user), permission_id=_permission_id(codename)
+        group_id__in=_user_groups(user), permission_id__in=[_permission_id(codename) for codename in codenames]
     )
 
 
-def _own_grants(user, codename: str):
-    """Object permissions ``codename`` granted to ``user`` personally."""
-    return DataProductUserObjectPermission.objects.filter(user_id=user.pk, permission_id=_permission_id(codename))
+def _own_grants(user, *codenames: str):
+    """Object permissions ``codenames`` granted to ``user`` personally."""
+    return DataProductUserObjectPermission.objects.filter(
+        user_id=user.pk, permission_id__in=[_permission_id(codename) for codename in codenames]
+    )
 
 
 def product_visibility_q(user) -> Q:
@@ -105,12 +107,8 @@ def product_perms_read(user, product_ids) -> dict[int, frozenset[str]]:
     held: dict[int, set[str]] = {product_id: set() for product_id in product_ids}
     if user.is_active and product_ids:
         codenames = {_permission_id(perm): perm for perm in PRODUCT_EDIT_PERMS}
-        team = DataProductGroupObjectPermission.objects.filter(
-            content_object_id__in=product_ids, permission_id__in=list(codenames), group_id__in=_user_groups(user)
-        )
-        own = DataProductUserObjectPermission.objects.filter(
-            content_object_id__in=product_ids, permission_id__in=list(codenames), user_id=user.pk
-        )
+        team = _team_grants(user, *PRODUCT_EDIT_PERMS).filter(content_object_id__in=product_ids)
+        own = _own_grants(user, *PRODUCT_EDIT_PERMS).filter(content_object_id__in=product_ids)
         columns = ("content_object_id", "permission_id")
         for product_id, permission_id in team.values_list(*columns).union(own.values_list(*columns)):
             held[product_id].add(codenames[permission_id])

@@ -176,7 +176,8 @@ def lineage_graph(*, user, product: DataProduct, depth: int = 3) -> LineageGraph
 
     Two queries whatever the mesh's size or the depth: the edges (one recursive query), then the products on them,
     of which the user sees those ``product_viewable`` lets them (a third query, of their grants, when drafts are
-    among them, which answers for the product itself too). Products the user may not see are left out, counted in ``hidden``, and not walked through.
+    among them, which answers for the product itself too). Products the user may not see are left out, counted in
+    ``hidden``, and not walked through.
     """
     inputs, outputs, own_inputs = _lineage_edges(product.pk, depth)
     other_ids = {other for edges in (*inputs.values(), *outputs.values()) for other, _ in edges} - {None, product.pk}

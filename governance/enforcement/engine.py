@@ -18,8 +18,8 @@ Two entry points:
 A violation is keyed by (product, rule key, message key): the rule key is the standard's code or
 ``baseline:<item>``; the message key is a hash of the message, so each failing field is its own violation and a
 rerun with nothing changed finds the same keys and writes nothing: ``last_seen_at`` (and an unchanged score's
-``evaluated_at``) moves only once it is older than ``SEEN_RESOLUTION``, and a violation opened on a published product is stored already marked as notified, with
-its owners' notifications written beside it.
+``evaluated_at``) moves only once it is older than ``SEEN_RESOLUTION``, and a violation opened on a published
+product is stored already marked as notified, with its owners' notifications written beside it.
 """
 
 import hashlib
